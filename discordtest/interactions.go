@@ -300,9 +300,28 @@ func (s *Server) interactionByToken(token string) *pendingInteraction {
 // dispatch stores the interaction and sends INTERACTION_CREATE to the
 // guild's shard; no intent gates it. Callers hold s.mu.
 func (s *Server) dispatch(p *pendingInteraction, payload map[string]any) {
+	s.forgetExpiredInteractions()
 	s.interactions[p.id] = p
+	s.interactionOrder = append(s.interactionOrder, p.id)
 	p.sent = time.Now()
 	s.emit(p.guildID, "INTERACTION_CREATE", 0, payload)
+}
+
+// forgetExpiredInteractions drops the interactions whose token has
+// expired (nothing can answer them any more), oldest first, so a long
+// load test does not keep every interaction. Callers hold s.mu.
+func (s *Server) forgetExpiredInteractions() {
+	now := s.clock.Now()
+	n := 0
+	for _, id := range s.interactionOrder {
+		p := s.interactions[id]
+		if p != nil && now.Before(p.created.Add(s.opts.followupWindow)) {
+			break
+		}
+		delete(s.interactions, id)
+		n++
+	}
+	s.interactionOrder = s.interactionOrder[n:]
 }
 
 // await waits in real time for the bot's answer to settle, at most
@@ -311,11 +330,15 @@ func (s *Server) await(id Snowflake) Reply {
 	s.WaitFor(s.opts.replyWait, func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.interactions[id].settled()
+		p := s.interactions[id]
+		return p == nil || p.settled()
 	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.interactions[id]
+	if p == nil { // its token expired while we waited
+		return Reply{InteractionID: id, Expired: true}
+	}
 	r := p.reply()
 	r.Expired = !p.responded
 	return r

@@ -21,16 +21,31 @@ type Request struct {
 	Duration time.Duration
 }
 
-// journal keeps the REST log.
+// maxRequests bounds the REST log: a load test keeps the newest.
+const maxRequests = 100_000
+
+// journal keeps the REST log and counts the 429s by scope over the
+// whole run, so counts stay right when the log drops old entries.
 type journal struct {
-	mu   sync.Mutex
-	reqs []Request
+	mu      sync.Mutex
+	reqs    []Request
+	limited map[string]int
 }
 
 func (j *journal) add(r Request) {
 	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.reqs) >= maxRequests {
+		n := copy(j.reqs, j.reqs[len(j.reqs)/2:])
+		j.reqs = j.reqs[:n]
+	}
 	j.reqs = append(j.reqs, r)
-	j.mu.Unlock()
+	if r.Status == 429 {
+		if j.limited == nil {
+			j.limited = map[string]int{}
+		}
+		j.limited[r.Scope]++
+	}
 }
 
 func (j *journal) all() []Request {
@@ -39,7 +54,8 @@ func (j *journal) all() []Request {
 	return append([]Request(nil), j.reqs...)
 }
 
-// Requests returns every REST request so far, in the order answered.
+// Requests returns the REST requests so far, in the order answered: all
+// of them, or the newest 50,000 to 100,000 in a long run.
 func (s *Server) Requests() []Request { return s.journal.all() }
 
 // RequestsTo returns the requests to one route template, such as
@@ -57,11 +73,14 @@ func (s *Server) RequestsTo(route string) []Request {
 // RateLimited counts the 429 answers of one scope ("user", "global",
 // "shared", "cloudflare"); "" counts them all.
 func (s *Server) RateLimited(scope string) int {
+	s.journal.mu.Lock()
+	defer s.journal.mu.Unlock()
+	if scope != "" {
+		return s.journal.limited[scope]
+	}
 	n := 0
-	for _, r := range s.journal.all() {
-		if r.Status == 429 && (scope == "" || r.Scope == scope) {
-			n++
-		}
+	for _, c := range s.journal.limited {
+		n += c
 	}
 	return n
 }

@@ -45,12 +45,14 @@ type Server struct {
 	world        *world
 	commands     commandStore
 	interactions map[Snowflake]*pendingInteraction
-	changed      *sync.Cond // broadcast by notify on every change a waiter may want
-	gen          uint64     // counts notify calls
-	outbox       []gateway.Event
-	outboxReady  *sync.Cond
-	closing      bool
-	pumpDone     chan struct{}
+	// interactionOrder lists interactions oldest first, for expiry.
+	interactionOrder []Snowflake
+	changed          *sync.Cond // broadcast by notify on every change a waiter may want
+	gen              uint64     // counts notify calls
+	outbox           []gateway.Event
+	outboxReady      *sync.Cond
+	closing          bool
+	pumpDone         chan struct{}
 }
 
 // New starts a Server for a test and closes it when the test ends.

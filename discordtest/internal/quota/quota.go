@@ -37,6 +37,7 @@ type Decision struct {
 
 // state is one key's window.
 type state struct {
+	w Window
 	// fixed windows
 	start time.Time
 	count int
@@ -48,9 +49,14 @@ type state struct {
 // Counter counts requests per key. The zero value is not usable; call
 // NewCounter.
 type Counter struct {
-	mu   sync.Mutex
-	keys map[string]*state
+	mu    sync.Mutex
+	keys  map[string]*state
+	takes int
 }
+
+// sweepEvery is how many Takes pass between sweeps of idle keys, so a
+// key per interaction or per channel does not pile up in a long run.
+const sweepEvery = 4096
 
 // NewCounter returns an empty Counter.
 func NewCounter() *Counter { return &Counter{keys: map[string]*state{}} }
@@ -60,11 +66,15 @@ func NewCounter() *Counter { return &Counter{keys: map[string]*state{}} }
 func (c *Counter) Take(key string, w Window, now time.Time) Decision {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.takes++; c.takes%sweepEvery == 0 {
+		c.sweep(now)
+	}
 	st := c.keys[key]
 	if st == nil {
 		st = &state{}
 		c.keys[key] = st
 	}
+	st.w = w
 	if w.Sliding {
 		return st.takeSliding(w, now)
 	}
@@ -89,6 +99,28 @@ func (c *Counter) Peek(key string, w Window, now time.Time) Decision {
 	}
 	return Decision{Allowed: cp.count < w.Limit, Limit: w.Limit, Remaining: w.Limit - cp.count,
 		ResetAfter: cp.start.Add(w.Period).Sub(now), RetryAfter: cp.start.Add(w.Period).Sub(now)}
+}
+
+// sweep forgets the keys whose window is back to full at now: forgetting
+// them changes no answer.
+func (c *Counter) sweep(now time.Time) {
+	for k, st := range c.keys {
+		if st.w.Sliding {
+			st.expire(st.w, now)
+			if len(st.times) == 0 {
+				delete(c.keys, k)
+			}
+		} else if st.count == 0 || !now.Before(st.start.Add(st.w.Period)) {
+			delete(c.keys, k)
+		}
+	}
+}
+
+// Len returns how many keys the Counter holds.
+func (c *Counter) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.keys)
 }
 
 // Reset forgets every key.

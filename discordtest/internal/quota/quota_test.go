@@ -97,3 +97,22 @@ func TestPeekDoesNotCount(t *testing.T) {
 		t.Fatalf("got remaining %d; want 0", d.Remaining)
 	}
 }
+
+func TestIdleKeysAreForgotten(t *testing.T) {
+	c := NewCounter()
+	w := Window{Limit: 5, Period: time.Second, Sliding: true}
+	for i := 0; i < sweepEvery-1; i++ {
+		c.Take(string(rune('a'+i%26))+time.Duration(i).String(), w, t0)
+	}
+	if n := c.Len(); n != sweepEvery-1 {
+		t.Fatalf("got %d keys; want %d", n, sweepEvery-1)
+	}
+	busy := Window{Limit: 5, Period: time.Hour}
+	c.Take("busy", busy, t0.Add(2*time.Second))
+	if n := c.Len(); n != 1 {
+		t.Fatalf("after a sweep got %d keys; want only the one still counting", n)
+	}
+	if d := c.Take("busy", busy, t0.Add(3*time.Second)); d.Remaining != 3 {
+		t.Fatalf("a live key lost its count: got remaining %d; want 3", d.Remaining)
+	}
+}

@@ -25,8 +25,12 @@ test-race: ## every test under the race detector (disgo-driving tests are exclud
 test-disgo: ## the end-to-end tests that run disgo's gateway, which has data races of its own (docs/known-issues.md)
 	$(GO) test -count=1 -run '^TestDisgo' ./...
 
-fuzz: ## run each fuzz target for FUZZTIME
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./discordtest/internal/cmdline/
+fuzz: ## run each fuzz target for FUZZTIME (they also run as plain tests on their seeds in make test)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "$$pkg $$fz"; $(GO) test -run '^$$' -fuzz "^$$fz$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 bench: ## benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...

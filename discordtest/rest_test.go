@@ -1,8 +1,13 @@
 package discordtest
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -579,5 +584,117 @@ func TestPermissionsAreComputedAsDiscordDoes(t *testing.T) {
 	m.CommunicationDisabledUntil = now().Add(time.Hour)
 	if g.permissions(m, general, now)&PermSendMessages != 0 || g.permissions(m, general, now)&PermViewChannel == 0 {
 		t.Error("a timed-out member: want VIEW_CHANNEL kept and SEND_MESSAGES gone")
+	}
+}
+
+// multipartMessage builds a message body with payload_json and one file,
+// as clients send attachments.
+func multipartMessage(t *testing.T, payload string, name string, data []byte) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if err := w.WriteField("payload_json", payload); err != nil {
+		t.Fatal(err)
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="files[0]"; filename="`+name+`"`)
+	h.Set("Content-Type", "text/plain")
+	part, err := w.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = part.Write(data)
+	_ = w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func postRaw(t *testing.T, srv *Server, path string, body []byte, contentType string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", srv.RESTURL()+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bot "+srv.Token())
+	req.Header.Set("User-Agent", "DiscordBot (test, 1)")
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func TestMultipartAttachmentsAreStored(t *testing.T) {
+	srv := New(t)
+	_, ch := general(t, srv)
+	body, ct := multipartMessage(t, `{"content":"the log"}`, "log.txt", []byte("line one\n"))
+	status, out := postRaw(t, srv, "/channels/"+ch.ID.String()+"/messages", body, ct)
+	if status != 200 {
+		t.Fatalf("got %d %s; want 200", status, out)
+	}
+	var m struct {
+		Content     string `json:"content"`
+		Attachments []struct {
+			Filename string `json:"filename"`
+			Size     int    `json:"size"`
+		} `json:"attachments"`
+	}
+	_ = json.Unmarshal(out, &m)
+	if m.Content != "the log" || len(m.Attachments) != 1 || m.Attachments[0].Filename != "log.txt" || m.Attachments[0].Size != 9 {
+		t.Fatalf("got %+v; want the content and log.txt of 9 bytes", m)
+	}
+	stored := srv.Messages(ch.ID)
+	if len(stored) != 1 || string(stored[0].Attachments[0].Data) != "line one\n" {
+		t.Fatalf("stored %+v; want the file's bytes kept", stored)
+	}
+}
+
+func TestAttachmentsNeedAttachFiles(t *testing.T) {
+	srv := New(t, WithBotPermissions(DefaultBotPermissions&^PermAttachFiles))
+	srv.mu.Lock()
+	srv.world.guilds[0].role(srv.world.guilds[0].ID).Permissions &^= PermAttachFiles // @everyone too
+	srv.mu.Unlock()
+	_, ch := general(t, srv)
+	body, ct := multipartMessage(t, `{"content":"x"}`, "a.txt", []byte("a"))
+	if status, out := postRaw(t, srv, "/channels/"+ch.ID.String()+"/messages", body, ct); status != 403 || errorCode(t, out) != 50013 {
+		t.Fatalf("got %d %s; want 403 code 50013", status, out)
+	}
+}
+
+func TestAllowedMentionsDecideWhoIsPinged(t *testing.T) {
+	srv := New(t, WithRouteLimit("POST /channels/{channel_id}/messages", RouteLimit{Bucket: "c", Limit: 100, Period: time.Second}))
+	g, ch := general(t, srv)
+	m1, m2 := g.Member("member1").User.ID, g.Member("member2").User.ID
+	mod := g.Role("Moderator").ID
+	content := "<@" + m1.String() + "> <@" + m2.String() + "> <@&" + mod.String() + ">"
+	cases := []struct {
+		name    string
+		allowed any
+		want    []Snowflake
+	}{
+		{"no allowed_mentions pings all", nil, []Snowflake{m1, m2, g.Member("mod").User.ID}},
+		{"parse nothing pings nobody", map[string]any{"parse": []string{}}, nil},
+		{"one listed user", map[string]any{"users": []string{m2.String()}}, []Snowflake{m2}},
+		{"users but not roles", map[string]any{"parse": []string{"users"}}, []Snowflake{m1, m2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{"content": content}
+			if tc.allowed != nil {
+				body["allowed_mentions"] = tc.allowed
+			}
+			status, out, _ := api(t, srv, "POST", "/channels/"+ch.ID.String()+"/messages", body)
+			if status != 200 {
+				t.Fatalf("got %d %s", status, out)
+			}
+			var m struct{ ID Snowflake }
+			_ = json.Unmarshal(out, &m)
+			stored, _ := srv.Message(m.ID)
+			if len(stored.Mentions) != 2 {
+				t.Errorf("mentions: got %v; want both users whatever allowed_mentions says", stored.Mentions)
+			}
+			if !slices.Equal(stored.Pinged, tc.want) {
+				t.Errorf("pinged: got %v; want %v", stored.Pinged, tc.want)
+			}
+		})
 	}
 }

@@ -191,8 +191,8 @@ func (s *Store) init(ctx context.Context) error {
 	return s.migrate(ctx, []Migrations{ownSet()}, true)
 }
 
-// DB returns the connection pool, for reads. Write through Store methods
-// (see the package documentation).
+// DB returns the connection pool, for reads. Write with Write (or the
+// Store's own methods).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // writeDB is where every write goes. Today it is the shared pool; the

@@ -54,8 +54,9 @@ func (s *Server) RequestHeartbeat(shard int) error { return s.gw.RequestHeartbea
 // HELLO (contract A.3.40).
 func (s *Server) ReconnectBeforeHello(n int) { s.gw.ReconnectBeforeHello(n) }
 
-// WaitGatewayReady waits until n sessions are connected and have been
-// sent READY, and reports whether they were in time.
+// WaitGatewayReady waits until n sessions are connected (a session
+// exists once its IDENTIFY was accepted and READY queued), and reports
+// whether they were in time.
 func (s *Server) WaitGatewayReady(n int, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {

@@ -1,0 +1,129 @@
+// Package bottest runs Hearth's real runtime, modules and command
+// pipeline against the discordtest emulator, in a test, under -race.
+// Only the gateway differs from production: a plain websocket client
+// feeds the runtime the decoded dispatches that disgo's shard manager
+// would (disgo's own gateway has data races; see docs/known-issues.md).
+//
+//	h := bottest.New(t, []bot.Module{hello.New()})
+//	g := h.Guild()
+//	reply, err := h.Emulator.RunCommand(g.ID, g.Channel("general").ID, g.Member("member1").User.ID, "/hello")
+package bottest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/hearthbot/hearth/bot"
+	"github.com/hearthbot/hearth/bot/config"
+	"github.com/hearthbot/hearth/discordtest"
+	"github.com/hearthbot/hearth/store"
+)
+
+// Harness is a running bot against a running emulator.
+type Harness struct {
+	Emulator *discordtest.Server
+	Runtime  *bot.Runtime
+	Store    *store.Store
+}
+
+// Option configures New.
+type Option func(*settings)
+
+type settings struct {
+	emulator []discordtest.Option
+	config   []func(*config.Config)
+	log      *zap.Logger
+}
+
+// WithEmulator passes options to the emulator.
+func WithEmulator(opts ...discordtest.Option) Option {
+	return func(s *settings) { s.emulator = append(s.emulator, opts...) }
+}
+
+// WithConfig changes the bot's configuration before it starts.
+func WithConfig(f func(*config.Config)) Option {
+	return func(s *settings) { s.config = append(s.config, f) }
+}
+
+// WithLogger sets the bot's logger (default: the test's log, warnings and
+// above).
+func WithLogger(l *zap.Logger) Option { return func(s *settings) { s.log = l } }
+
+// New starts an emulator and the bot with these modules, waits until the
+// bot is ready, and stops both when the test ends.
+func New(t testing.TB, modules []bot.Module, opts ...Option) *Harness {
+	t.Helper()
+	var s settings
+	for _, o := range opts {
+		o(&s)
+	}
+	if s.log == nil {
+		s.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}
+	srv := discordtest.New(t, s.emulator...)
+	cfg := config.Default()
+	cfg.Discord.RESTURL = srv.RESTURL()
+	cfg.Store.Path = filepath.Join(t.TempDir(), "hearth.db")
+	cfg.Admin.Addr = config.AdminOff
+	for _, f := range s.config {
+		f(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		cancel()
+		t.Fatalf("bottest: open the store: %v", err)
+	}
+	rt, err := bot.New(bot.Options{Token: srv.Token(), Config: cfg, Log: s.log, Store: st, Modules: modules,
+		Version: "test", Gateway: NewFeed(srv.GatewayURL(), srv.Token())})
+	if err != nil {
+		cancel()
+		_ = st.Close()
+		t.Fatalf("bottest: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("bottest: the bot stopped with: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("bottest: the bot did not stop within 30 s")
+		}
+		_ = st.Close()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, why := rt.Ready(ctx)
+		if ok {
+			break
+		}
+		select {
+		case err := <-done:
+			done <- err // for the cleanup
+			t.Fatalf("bottest: the bot stopped before it was ready: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bottest: the bot was not ready within 15 s: %s", why)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return &Harness{Emulator: srv, Runtime: rt, Store: st}
+}
+
+// NewFeed returns a bot.Gateway that reads shard 0 of 1 of a gateway
+// with a plain websocket client, for tests and tools that run the
+// runtime against discordtest under -race.
+func NewFeed(gatewayURL, token string) bot.Gateway { return &feed{url: gatewayURL, token: token} }
+
+// Guild returns the emulator's first guild.
+func (h *Harness) Guild() discordtest.GuildView { return h.Emulator.Guilds()[0] }

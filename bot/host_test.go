@@ -1,0 +1,412 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/gateway"
+
+	"github.com/hearthbot/hearth/bot"
+	"github.com/hearthbot/hearth/bot/bottest"
+	"github.com/hearthbot/hearth/bot/bus"
+	"github.com/hearthbot/hearth/bot/config"
+	"github.com/hearthbot/hearth/discordtest"
+	"github.com/hearthbot/hearth/store"
+)
+
+// lifecycleModule records its lifecycle calls in a shared journal.
+type lifecycleModule struct {
+	id      string
+	journal *journal
+	initErr error
+	needs   bot.Needs
+}
+
+type journal struct {
+	mu    sync.Mutex
+	steps []string
+}
+
+func (j *journal) add(s string) {
+	j.mu.Lock()
+	j.steps = append(j.steps, s)
+	j.mu.Unlock()
+}
+
+func (j *journal) get() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.steps)
+}
+
+func (m *lifecycleModule) ID() string { return m.id }
+func (m *lifecycleModule) Init(_ context.Context, h *bot.Host) error {
+	m.journal.add("init " + m.id)
+	return m.initErr
+}
+func (m *lifecycleModule) Start(context.Context) error { m.journal.add("start " + m.id); return nil }
+func (m *lifecycleModule) Stop(context.Context) error  { m.journal.add("stop " + m.id); return nil }
+func (m *lifecycleModule) Needs() bot.Needs            { return m.needs }
+
+// runRuntime runs a runtime against srv until stop is called, and
+// returns Run's error.
+func runRuntime(t *testing.T, srv *discordtest.Server, mods []bot.Module, cfgf func(*config.Config)) (stop func() error, rt *bot.Runtime) {
+	stop, _, rt = runRuntimeDone(t, srv, mods, cfgf)
+	return stop, rt
+}
+
+// runRuntimeDone is runRuntime that also returns the channel Run's
+// error arrives on.
+func runRuntimeDone(t *testing.T, srv *discordtest.Server, mods []bot.Module, cfgf func(*config.Config)) (stop func() error, done <-chan error, rt *bot.Runtime) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Discord.RESTURL = srv.RESTURL()
+	cfg.Admin.Addr = config.AdminOff
+	cfg.Store.Path = filepath.Join(t.TempDir(), "hearth.db")
+	if cfgf != nil {
+		cfgf(&cfg)
+	}
+	st, err := store.Open(context.Background(), cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	rt, err = bot.New(bot.Options{Token: srv.Token(), Config: cfg, Store: st, Modules: mods,
+		Gateway: bottest.NewFeed(srv.GatewayURL(), srv.Token())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	go func() { ch <- rt.Run(ctx) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-ch:
+			return err
+		case <-time.After(20 * time.Second):
+			return errors.New("Run did not return within 20 s")
+		}
+	}, ch, rt
+}
+
+func waitReady(t *testing.T, rt *bot.Runtime) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if ok, _ := rt.Ready(context.Background()); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			_, why := rt.Ready(context.Background())
+			t.Fatalf("not ready within 10 s: %s", why)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestLifecycleRunsInOrderAndStopsInReverse(t *testing.T) {
+	srv := discordtest.New(t)
+	j := &journal{}
+	mods := []bot.Module{&lifecycleModule{id: "a", journal: j}, &lifecycleModule{id: "b", journal: j}, &lifecycleModule{id: "c", journal: j}}
+	stop, rt := runRuntime(t, srv, mods, nil)
+	waitReady(t, rt)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := []string{"init a", "init b", "init c", "start a", "start b", "start c", "stop c", "stop b", "stop a"}
+	if got := j.get(); !slices.Equal(got, want) {
+		t.Fatalf("got %v; want %v", got, want)
+	}
+}
+
+func TestFailedInitStopsWhatStartedInReverseAndNamesTheModule(t *testing.T) {
+	srv := discordtest.New(t)
+	j := &journal{}
+	mods := []bot.Module{&lifecycleModule{id: "a", journal: j}, &lifecycleModule{id: "b", journal: j, initErr: errors.New("no database")},
+		&lifecycleModule{id: "c", journal: j}}
+	_, done, _ := runRuntimeDone(t, srv, mods, nil)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not fail within 10 s")
+	}
+	if err == nil || !strings.Contains(err.Error(), `init module "b": no database`) {
+		t.Fatalf("got %v; want an error naming module b and its reason", err)
+	}
+	want := []string{"init a", "init b", "stop b", "stop a"}
+	if got := j.get(); !slices.Equal(got, want) {
+		t.Fatalf("got %v; want %v (Stop is safe after a failed Init; c never ran)", got, want)
+	}
+}
+
+func TestGatewayGetsExactlyTheUnionOfIntentsOfModulesThatDidNotSkip(t *testing.T) {
+	srv := discordtest.New(t)
+	j := &journal{}
+	mods := []bot.Module{
+		&lifecycleModule{id: "messages", journal: j, needs: bot.Needs{Intents: gateway.IntentGuildMessages | gateway.IntentMessageContent}},
+		&lifecycleModule{id: "members", journal: j, needs: bot.Needs{Intents: gateway.IntentGuildMembers}, initErr: bot.ErrSkip},
+		&lifecycleModule{id: "reactions", journal: j, needs: bot.Needs{Intents: gateway.IntentGuildMessageReactions}},
+	}
+	stop, rt := runRuntime(t, srv, mods, nil)
+	defer stop()
+	waitReady(t, rt)
+	sessions := srv.GatewaySessions()
+	if len(sessions) != 1 {
+		t.Fatalf("got %d sessions; want 1", len(sessions))
+	}
+	want := uint64(gateway.IntentGuilds | gateway.IntentGuildMessages | gateway.IntentMessageContent | gateway.IntentGuildMessageReactions)
+	if sessions[0].Intents != want {
+		t.Fatalf("identified with intents %b; want %b (GUILD_MEMBERS belongs to a skipped module)", sessions[0].Intents, want)
+	}
+	if got := j.get(); !slices.Contains(got, "init members") || slices.Contains(got, "start members") {
+		t.Fatalf("got %v; want the skipped module initialised but not started", got)
+	}
+}
+
+func TestUnchangedCommandsAreNotPutAgain(t *testing.T) {
+	// A fake clock, moved between the runs: a second IDENTIFY within 5 s
+	// would be refused (contract A.3.43).
+	clock := discordtest.NewFakeClock(time.Now())
+	srv := discordtest.New(t, discordtest.WithClock(clock))
+	mods := func() []bot.Module {
+		return []bot.Module{&testModule{id: "demo", commands: []bot.Command{
+			{Name: "hello", Description: "Says hello", Options: []bot.Option{
+				{Name: "who", Description: "Whom", Type: bot.OptionUser},
+				{Name: "times", Description: "How often", Type: bot.OptionInteger, MinValue: bot.Float(1), MaxValue: bot.Float(5)},
+			}, Handler: reply("hi")},
+			{Name: "purge", Description: "Deletes", Permissions: discord.PermissionManageMessages, Handler: reply("ok")},
+		}}}
+	}
+	for run := 1; run <= 2; run++ {
+		stop, rt := runRuntime(t, srv, mods(), nil)
+		waitReady(t, rt)
+		if err := stop(); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		clock.Advance(6 * time.Second)
+	}
+	if n := len(srv.RequestsTo("PUT /applications/{application_id}/commands")); n != 1 {
+		t.Fatalf("got %d PUTs over two runs; want 1 (the second run found them unchanged)", n)
+	}
+	if n := len(srv.RequestsTo("GET /applications/{application_id}/commands")); n != 2 {
+		t.Fatalf("got %d GETs; want one per run", n)
+	}
+}
+
+func TestHostChecksOptionsAndPermissionsAgain(t *testing.T) {
+	// Discord enforces the registered schema; the host checks the
+	// declaration again, in case what is registered is older or laxer.
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
+		{Name: "say", Description: "Says", Options: []bot.Option{
+			{Name: "text", Description: "What", Type: bot.OptionString, Required: true, MaxLength: 5},
+			{Name: "count", Description: "How many", Type: bot.OptionInteger, MinValue: bot.Float(1), MaxValue: bot.Float(3)},
+		}, Permissions: discord.PermissionManageMessages, Handler: reply("said")},
+	}}}, bottest.WithConfig(func(c *config.Config) { c.Commands.Sync = config.Sync{Mode: config.SyncOff} }))
+	// What Discord has: the same command, laxer.
+	lax := `[{"name":"say","description":"Says","options":[{"type":3,"name":"text","description":"What","required":true},{"type":4,"name":"count","description":"How many"}]}]`
+	if err := registerRaw(h.Emulator, lax); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		member, line, want string
+	}{
+		{"mod", `/say text:hello`, "said"},
+		{"mod", `/say text:toolong`, `Option "text" must be at most 5 characters; got 7.`},
+		{"mod", `/say text:hi count:9`, `Option "count" must be between 1 and 3; got 9.`},
+		{"member1", `/say text:hi`, "You need the MANAGE_MESSAGES permission to use /say here."},
+	}
+	for _, tc := range cases {
+		r := person(t, h, tc.member, tc.line)
+		if r.Content != tc.want {
+			t.Errorf("%s %s: got %q; want %q", tc.member, tc.line, r.Content, tc.want)
+		}
+		if tc.want != "said" && !r.Ephemeral {
+			t.Errorf("%s %s: the refusal is public; want ephemeral", tc.member, tc.line)
+		}
+	}
+}
+
+func TestModuleTurnedOffInAGuildIsRefused(t *testing.T) {
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{{Name: "hello", Description: "Hi", Handler: reply("hi")}}}})
+	if err := h.Store.SetModuleEnabled(context.Background(), uint64(h.Guild().ID), "demo", false); err != nil {
+		t.Fatal(err)
+	}
+	r := person(t, h, "member1", "/hello")
+	if r.Content != "The demo module is turned off in this server." || !r.Ephemeral {
+		t.Fatalf("got %+v; want the module-off message, ephemeral", r)
+	}
+}
+
+func TestFullPipelineShedsWithABusyReply(t *testing.T) {
+	release := make(chan struct{})
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
+		{Name: "hold", Description: "Holds the only slot", Handler: func(ctx context.Context, _ *bot.Request) (bot.Response, error) {
+			<-release
+			return bot.Response{Content: "released"}, nil
+		}},
+		{Name: "quick", Description: "Quick", Handler: reply("quick")},
+	}}}, bottest.WithConfig(func(c *config.Config) { c.Pipeline.Concurrency = 1 }),
+		bottest.WithEmulator(discordtest.WithReplyWait(10*time.Second)))
+	g := h.Guild()
+	first := make(chan discordtest.Reply, 1)
+	go func() {
+		r, _ := h.Emulator.RunCommand(g.ID, g.Channel("general").ID, g.Member("member1").User.ID, "/hold")
+		first <- r
+	}()
+	// Wait until /hold occupies the slot: its interaction has been sent.
+	if !h.Emulator.WaitFor(5*time.Second, func() bool {
+		for _, p := range h.Emulator.GatewayPayloads() {
+			if p.Type == "INTERACTION_CREATE" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the first interaction was never sent")
+	}
+	time.Sleep(50 * time.Millisecond) // let the runtime take the slot
+	r := person(t, h, "member2", "/quick")
+	if !strings.Contains(r.Content, "busy") || !r.Ephemeral {
+		t.Fatalf("with the only slot held: got %+v; want an ephemeral busy reply", r)
+	}
+	close(release)
+	if r := <-first; !strings.Contains(r.Content, "released") {
+		t.Fatalf("the held command: got %+v; want it answered after release", r)
+	}
+	// The slot frees once the held command's answer is sent: retry briefly.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r := person(t, h, "member2", "/quick")
+		if r.Content == "quick" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after release: got %+v; want quick", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestInteractionReplayedLateIsDeferredAtOnce(t *testing.T) {
+	// An interaction replayed after a RESUME can arrive when its creation
+	// time is already past the auto-defer point: the host defers at once,
+	// by the interaction's snowflake time, not by when it arrived.
+	clock := discordtest.NewFakeClock(time.Now().Add(-2500 * time.Millisecond))
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
+		{Name: "work", Description: "Works 400 ms", Handler: func(context.Context, *bot.Request) (bot.Response, error) {
+			time.Sleep(400 * time.Millisecond)
+			return bot.Response{Content: "worked"}, nil
+		}},
+	}}}, bottest.WithEmulator(discordtest.WithClock(clock)))
+	r := person(t, h, "member1", "/work")
+	if !r.Deferred || r.Content != "worked" {
+		t.Fatalf("got %+v; want a deferral then the answer as an edit", r)
+	}
+	if r.RespondedAfter > 300*time.Millisecond {
+		t.Fatalf("deferred after %v; want at once (the interaction was already 2.5 s old)", r.RespondedAfter)
+	}
+}
+
+// busModule subscribes to message events.
+type busModule struct {
+	policy bus.Policy
+	got    chan bot.MessageCreated
+	block  chan struct{}
+	panics bool
+}
+
+func (m *busModule) ID() string { return fmt.Sprintf("listener%d", m.policy) }
+func (m *busModule) Init(_ context.Context, h *bot.Host) error {
+	return bot.Subscribe(h, bot.TopicMessageCreated, "messages", m.policy, func(ctx context.Context, e bot.MessageCreated) error {
+		if m.panics {
+			panic("listener panics")
+		}
+		if m.block != nil {
+			<-m.block
+		}
+		m.got <- e
+		return nil
+	})
+}
+func (m *busModule) Needs() bot.Needs {
+	return bot.Needs{Intents: gateway.IntentGuildMessages | gateway.IntentMessageContent}
+}
+
+func TestMessagesReachSubscribersWithTheirOrigin(t *testing.T) {
+	m := &busModule{policy: bus.Backpressure, got: make(chan bot.MessageCreated, 10)}
+	h := bottest.New(t, []bot.Module{m, &testModule{id: "demo", commands: []bot.Command{{Name: "hello", Description: "Hi", Handler: reply("hi")}}}})
+	g := h.Guild()
+	if _, err := h.Emulator.SendMessage(g.ID, g.Channel("general").ID, g.Member("member1").User.ID, "hello bot"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-m.got:
+		if e.Content != "hello bot" || !e.Origin.Human() || e.Author.Username != "member1" {
+			t.Fatalf("got %+v; want member1's message, from a human", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no MessageCreated within 5 s")
+	}
+	person(t, h, "member1", "/hello") // the bot's own reply is a message too
+	select {
+	case e := <-m.got:
+		if !e.Origin.FromSelf || e.Content != "hi" {
+			t.Fatalf("got %+v; want the bot's own message marked FromSelf", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no MessageCreated for the bot's reply within 5 s")
+	}
+}
+
+func TestASlowOrPanickingSubscriberDoesNotStopCommandsOrOtherSubscribers(t *testing.T) {
+	stuck := &busModule{policy: bus.DropOldest, got: make(chan bot.MessageCreated, 1000), block: make(chan struct{})}
+	defer close(stuck.block)
+	crash := &busModule{policy: bus.DropOldest, got: make(chan bot.MessageCreated, 1), panics: true}
+	healthy := &busModule{policy: bus.Backpressure, got: make(chan bot.MessageCreated, 1000)}
+	crash2 := &idModule{Module: crash, id: "crasher"}
+	h := bottest.New(t, []bot.Module{&idModule{Module: stuck, id: "stuck"}, crash2, &idModule{Module: healthy, id: "healthy"},
+		&testModule{id: "demo", commands: []bot.Command{{Name: "hello", Description: "Hi", Handler: reply("hi")}}}})
+	g := h.Guild()
+	for i := 0; i < 400; i++ {
+		if _, err := h.Emulator.SendMessage(g.ID, g.Channel("general").ID, g.Member("member1").User.ID, fmt.Sprint("m", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 400; i++ {
+		select {
+		case e := <-healthy.got:
+			if e.Content != fmt.Sprint("m", i) {
+				t.Fatalf("healthy subscriber: message %d is %q; want m%d (in order, none lost)", i, e.Content, i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("healthy subscriber got %d of 400 messages", i)
+		}
+	}
+	if r := person(t, h, "member1", "/hello"); r.Content != "hi" {
+		t.Fatalf("with a stuck and a crashing subscriber: got %+v; want commands answered", r)
+	}
+}
+
+// idModule gives a module another ID.
+type idModule struct {
+	bot.Module
+	id string
+}
+
+func (m *idModule) ID() string { return m.id }
+func (m *idModule) Needs() bot.Needs {
+	if n, ok := m.Module.(bot.Needer); ok {
+		return n.Needs()
+	}
+	return bot.Needs{}
+}

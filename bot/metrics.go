@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hearthbot/hearth/bot/bus"
+)
+
+// metrics are the host's Prometheus metrics, in a registry of its own
+// (no global registry): served on the admin listener's /metrics.
+type metrics struct {
+	reg             *prometheus.Registry
+	commandDuration *prometheus.HistogramVec
+	gatewayEvents   *prometheus.CounterVec
+	restRequests    *prometheus.CounterVec
+	rest429         *prometheus.CounterVec
+	shed            prometheus.Counter
+	deferred        prometheus.Counter
+	shardReady      *prometheus.GaugeVec
+}
+
+func newMetrics(b *bus.InProc) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		commandDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "hearth_command_duration_seconds", Help: "Time from an interaction's intake to its handler's return, by command and outcome.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5, 10, 30},
+		}, []string{"command", "outcome"}),
+		gatewayEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hearth_gateway_events_total", Help: "Gateway dispatches received, by type."}, []string{"type"}),
+		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hearth_rest_requests_total", Help: "Discord REST requests, by route and status."}, []string{"route", "status"}),
+		rest429: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hearth_rest_rate_limited_total", Help: "Discord REST 429 answers, by scope."}, []string{"scope"}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_interactions_shed_total", Help: "Interactions answered \"busy\" because the pipeline was full."}),
+		deferred: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_interactions_deferred_total", Help: "Interactions the host deferred because the handler was slow."}),
+		shardReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hearth_shard_ready", Help: "1 when the shard is connected and ready."}, []string{"shard"}),
+	}
+	m.reg.MustRegister(m.commandDuration, m.gatewayEvents, m.restRequests, m.rest429, m.shed, m.deferred, m.shardReady,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if b != nil {
+		m.reg.MustRegister(busCollector{b})
+	}
+	return m
+}
+
+// busCollector reads the bus's per-subscription statistics at scrape time.
+type busCollector struct{ b *bus.InProc }
+
+var (
+	busDepthDesc   = prometheus.NewDesc("hearth_bus_queue_depth", "Events waiting in a subscription's queue.", []string{"topic", "subscription"}, nil)
+	busDroppedDesc = prometheus.NewDesc("hearth_bus_dropped_total", "Events dropped (oldest first) by a loss-tolerant subscription.", []string{"topic", "subscription"}, nil)
+	busRefusedDesc = prometheus.NewDesc("hearth_bus_refused_total", "Events a must-not-lose subscription could not take within its timeout.", []string{"topic", "subscription"}, nil)
+	busPanicsDesc  = prometheus.NewDesc("hearth_bus_panics_total", "Subscriber panics recovered.", []string{"topic", "subscription"}, nil)
+)
+
+func (c busCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- busDepthDesc
+	ch <- busDroppedDesc
+	ch <- busRefusedDesc
+	ch <- busPanicsDesc
+}
+
+func (c busCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.b.Stats() {
+		ch <- prometheus.MustNewConstMetric(busDepthDesc, prometheus.GaugeValue, float64(s.Depth), s.Topic, s.Name)
+		ch <- prometheus.MustNewConstMetric(busDroppedDesc, prometheus.CounterValue, float64(s.Dropped), s.Topic, s.Name)
+		ch <- prometheus.MustNewConstMetric(busRefusedDesc, prometheus.CounterValue, float64(s.Refused), s.Topic, s.Name)
+		ch <- prometheus.MustNewConstMetric(busPanicsDesc, prometheus.CounterValue, float64(s.Panics), s.Topic, s.Name)
+	}
+}

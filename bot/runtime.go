@@ -1,0 +1,428 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/disgoorg/disgo/cache"
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"go.uber.org/zap"
+
+	"github.com/hearthbot/hearth/bot/bus"
+	"github.com/hearthbot/hearth/bot/config"
+	"github.com/hearthbot/hearth/bot/logging"
+	"github.com/hearthbot/hearth/ratelimit"
+	"github.com/hearthbot/hearth/store"
+)
+
+// Options configure a Runtime.
+type Options struct {
+	// Token is the bot token; it never appears in a log line or error.
+	Token   string
+	Config  config.Config
+	Log     *zap.Logger
+	Store   *store.Store
+	Modules []Module
+	Version string
+	// HTTPClient carries REST requests (default: a client with a 20 s
+	// timeout and keep-alive connections enough for the pipeline).
+	HTTPClient *http.Client
+	// Gateway connects to Discord's gateway (default: disgo's shard
+	// manager). Tests pass a plain feed (package bottest).
+	Gateway Gateway
+}
+
+// Runtime is the running bot: it owns the REST client, the modules, the
+// pipeline, the bus and the gateway, and runs their lifecycle.
+type Runtime struct {
+	opts    Options
+	cfg     config.Config
+	log     *zap.Logger
+	store   *store.Store
+	bus     *bus.InProc
+	metrics *metrics
+
+	restClient rest.Client
+	rest       rest.Rest
+	restAPI    REST
+	gateway    Gateway
+	appID      snowflake.ID
+	selfID     snowflake.ID
+
+	modules    []*moduleState
+	commands   map[string]*commandRoute
+	components map[string]map[string]ComponentHandler
+	pipeline   step
+	sem        chan struct{}
+	inflight   sync.WaitGroup
+	cooldowns  *ratelimit.Cooldowns
+
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	events        chan pending
+	publisherDone chan struct{}
+	intakeMu      sync.RWMutex
+	intakeClosed  bool
+	stopping      atomic.Bool
+	guilds        *guildTracker
+
+	intents   gateway.Intents
+	started   time.Time
+	readyOnce atomic.Bool
+}
+
+// moduleState is a module and how far it got.
+type moduleState struct {
+	m       Module
+	host    *Host
+	inited  bool
+	skipped bool
+}
+
+// New checks the options and builds a Runtime; Run starts it.
+func New(o Options) (*Runtime, error) {
+	if o.Token == "" {
+		return nil, errors.New("bot: no token")
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
+	}
+	ids := map[string]bool{}
+	for _, m := range o.Modules {
+		if ids[m.ID()] {
+			return nil, fmt.Errorf("bot: module %q listed twice", m.ID())
+		}
+		ids[m.ID()] = true
+	}
+	for _, id := range o.Config.ModuleIDs() {
+		if !ids[id] {
+			return nil, fmt.Errorf("bot: config has a section modules.%s but no module %q is built in (modules: %s)", id, id, strings.Join(slices.Sorted(mapsKeys(ids)), ", "))
+		}
+	}
+	appID, err := applicationID(o.Token)
+	if err != nil {
+		return nil, err
+	}
+	rt := &Runtime{opts: o, cfg: o.Config, log: o.Log, store: o.Store, appID: appID, selfID: appID,
+		commands: map[string]*commandRoute{}, components: map[string]map[string]ComponentHandler{},
+		sem:       make(chan struct{}, o.Config.Pipeline.Concurrency),
+		cooldowns: ratelimit.NewCooldowns(100_000), guilds: newGuildTracker(),
+		events: make(chan pending, 4096), publisherDone: make(chan struct{})}
+	rt.bus = bus.NewInProc(o.Log.Named("bus"))
+	rt.metrics = newMetrics(rt.bus)
+	rt.pipeline = rt.chain()
+	rt.gateway = o.Gateway
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
+			MaxIdleConnsPerHost: o.Config.Pipeline.Concurrency, IdleConnTimeout: 90 * time.Second}}
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc = &http.Client{Timeout: hc.Timeout, Transport: countingTransport{next: next, m: rt.metrics}}
+	restOpts := []rest.ClientConfigOpt{
+		rest.WithHTTPClient(hc),
+		// disgo's default limiter races and is replaced by the
+		// rate-limiting work; until then no limiter (docs/known-issues.md).
+		rest.WithRateLimiter(rest.NewNoopRateLimiter()),
+		rest.WithLogger(logging.Slog(o.Log.Named("disgo"))),
+		rest.WithUserAgent("DiscordBot (https://github.com/hearthbot/hearth, " + versionOr(o.Version) + ")"),
+	}
+	if o.Config.Discord.RESTURL != "" {
+		restOpts = append(restOpts, rest.WithURL(strings.TrimSuffix(o.Config.Discord.RESTURL, "/")))
+	}
+	rt.restClient = rest.NewClient(o.Token, restOpts...)
+	rt.rest = rest.New(rt.restClient)
+	rt.restAPI = newREST(rt.rest)
+	return rt, nil
+}
+
+func versionOr(v string) string {
+	if v == "" {
+		return "dev"
+	}
+	return v
+}
+
+func mapsKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Metrics is the registry served on /metrics.
+func (rt *Runtime) Metrics() http.Handler { return metricsHandler(rt.metrics) }
+
+// moduleLog is the logger named for a module.
+func (rt *Runtime) moduleLog(id string) *zap.Logger { return rt.log.Named(id) }
+
+// Run starts the bot and blocks until ctx ends, then shuts down: stop
+// intake, close the shards, drain in-flight commands and the bus, stop
+// the modules in reverse order, close REST. Start-up failures (a module,
+// the gateway refusing the bot) are returned with what to do about them.
+func (rt *Runtime) Run(ctx context.Context) (err error) {
+	rt.started = time.Now()
+	rt.baseCtx, rt.cancelBase = context.WithCancel(context.WithoutCancel(ctx))
+	defer rt.cancelBase()
+	go rt.publish()
+
+	gw, err := rt.rest.GetGatewayBot(rest.WithCtx(ctx))
+	if err != nil {
+		rt.shutdownEarly()
+		return fmt.Errorf("bot: ask Discord for the gateway (GET /gateway/bot): %w", err)
+	}
+	if l := gw.SessionStartLimit; l.Remaining <= 0 {
+		rt.shutdownEarly()
+		return fmt.Errorf("bot: no gateway sessions left today (session_start_limit: 0 of %d); they reset in %s", l.Total,
+			(time.Duration(l.ResetAfter) * time.Millisecond).Round(time.Second))
+	}
+	if rt.store != nil {
+		if err := rt.store.Migrate(ctx, MigrationSets(rt.opts.Modules)...); err != nil {
+			rt.shutdownEarly()
+			return fmt.Errorf("bot: %w", err)
+		}
+	}
+	if err := rt.initModules(ctx); err != nil {
+		rt.stopModules(context.WithoutCancel(ctx))
+		rt.shutdownEarly()
+		return err
+	}
+	if err := rt.syncCommands(ctx); err != nil {
+		rt.stopModules(context.WithoutCancel(ctx))
+		rt.shutdownEarly()
+		return err
+	}
+	rt.intents = rt.needs().Intents
+	if rt.gateway == nil {
+		rt.gateway = newDisgoGateway(rt, gw)
+	}
+	if err := rt.gateway.Open(ctx, rt.needs(), rt.intake); err != nil {
+		rt.shutdown(context.WithoutCancel(ctx))
+		if ctx.Err() != nil { // stopped while connecting: a shutdown, not a failure
+			return nil
+		}
+		return fmt.Errorf("bot: the gateway refused the bot: %w", err)
+	}
+	for _, ms := range rt.modules {
+		if s, ok := ms.m.(Starter); ok && ms.inited {
+			if err := s.Start(ctx); err != nil {
+				rt.shutdown(context.WithoutCancel(ctx))
+				return fmt.Errorf("bot: start module %q: %w", ms.m.ID(), err)
+			}
+		}
+	}
+	rt.readyOnce.Store(true)
+	rt.log.Info("ready", zap.Int("shards", len(rt.gateway.Status())), zap.Int("modules", rt.activeModules()),
+		zap.Duration("took", time.Since(rt.started)))
+	<-ctx.Done()
+	rt.shutdown(context.WithoutCancel(ctx))
+	return nil
+}
+
+// SyncCommands registers the modules' commands where the config says,
+// without connecting to the gateway (`hearth commands sync`): it runs
+// the modules' Init, syncs, and stops them.
+func (rt *Runtime) SyncCommands(ctx context.Context) error {
+	rt.baseCtx, rt.cancelBase = context.WithCancel(context.WithoutCancel(ctx))
+	defer rt.cancelBase()
+	go rt.publish()
+	defer rt.shutdownEarly()
+	defer rt.stopModules(context.WithoutCancel(ctx))
+	if err := rt.initModules(ctx); err != nil {
+		return err
+	}
+	return rt.syncCommands(ctx)
+}
+
+// initModules runs every module's Init in order, with its own Host.
+func (rt *Runtime) initModules(ctx context.Context) error {
+	for _, m := range rt.opts.Modules {
+		h := &Host{rt: rt, module: m.ID(), log: rt.moduleLog(m.ID())}
+		ms := &moduleState{m: m, host: h}
+		rt.modules = append(rt.modules, ms)
+		err := m.Init(ctx, h)
+		if errors.Is(err, ErrSkip) {
+			ms.skipped = true
+			h.log.Info("module stands aside")
+			for _, s := range h.subs {
+				s.Unsubscribe()
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("bot: init module %q: %w", m.ID(), err)
+		}
+		ms.inited = true
+		if v, ok := m.(Validator); ok {
+			if err := v.Validate(); err != nil {
+				return fmt.Errorf("bot: module %q: invalid configuration: %w", m.ID(), err)
+			}
+		}
+		for i := range h.commands {
+			c := &h.commands[i]
+			if other, dup := rt.commands[c.Name]; dup {
+				return fmt.Errorf("bot: command /%s is declared by both %q and %q", c.Name, other.module, m.ID())
+			}
+			rt.commands[c.Name] = &commandRoute{module: m.ID(), cmd: c}
+		}
+		if len(h.components) > 0 {
+			rt.components[m.ID()] = h.components
+		}
+	}
+	return nil
+}
+
+func (rt *Runtime) activeModules() int {
+	n := 0
+	for _, ms := range rt.modules {
+		if ms.inited {
+			n++
+		}
+	}
+	return n
+}
+
+// stopModules stops the modules in reverse order; Stop is called for
+// every module that was initialised or skipped, never twice.
+func (rt *Runtime) stopModules(ctx context.Context) {
+	for i := len(rt.modules) - 1; i >= 0; i-- {
+		ms := rt.modules[i]
+		for _, s := range ms.host.subs {
+			s.Unsubscribe()
+		}
+		s, ok := ms.m.(Stopper)
+		if !ok {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := s.Stop(sctx); err != nil {
+			ms.host.log.Error("stop failed", zap.Error(err))
+		}
+		cancel()
+	}
+	rt.modules = nil
+}
+
+// needs is the union of what the modules that did not skip asked for,
+// plus what the host itself needs: guilds for the cache that resolves
+// the bot's own permissions.
+func (rt *Runtime) needs() Needs {
+	n := Needs{Intents: gateway.IntentGuilds, Caches: cache.FlagGuilds | cache.FlagRoles | cache.FlagChannels | cache.FlagMembers}
+	for _, ms := range rt.modules {
+		if nd, ok := ms.m.(Needer); ok && ms.inited {
+			x := nd.Needs()
+			n.Intents |= x.Intents
+			n.Caches |= x.Caches
+		}
+	}
+	return n
+}
+
+// Ready reports whether every shard is ready and the store answers, and
+// if not, what is wrong: the text /readyz serves.
+func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
+	var problems []string
+	if !rt.readyOnce.Load() || rt.gateway == nil {
+		problems = append(problems, "starting")
+	} else {
+		shards := rt.gateway.Status()
+		for _, st := range shards {
+			v := 0.0
+			if st.Ready {
+				v = 1
+			}
+			rt.metrics.shardReady.WithLabelValues(strconv.Itoa(st.ID)).Set(v)
+			if !st.Ready {
+				problems = append(problems, fmt.Sprintf("shard %d: %s", st.ID, st.Problem))
+			}
+		}
+		if len(problems) == 0 {
+			return rt.storeReady(ctx, fmt.Sprintf("ready: %d shards", len(shards)))
+		}
+	}
+	ok, text := rt.storeReady(ctx, "")
+	if !ok {
+		problems = append(problems, text)
+	}
+	return false, strings.Join(problems, "\n")
+}
+
+func (rt *Runtime) storeReady(ctx context.Context, okText string) (bool, string) {
+	if rt.store != nil {
+		if err := rt.store.Ping(ctx); err != nil {
+			return false, "store: " + err.Error()
+		}
+	}
+	return true, okText
+}
+
+// botPermissions resolves the bot's permissions in a channel, when the
+// gateway keeps a cache that can.
+func (rt *Runtime) botPermissions(guildID, channelID snowflake.ID) (discord.Permissions, error) {
+	if pr, ok := rt.gateway.(PermissionResolver); ok {
+		return pr.BotPermissions(guildID, channelID)
+	}
+	return 0, errors.New("bot: this gateway keeps no cache to resolve permissions from")
+}
+
+// shutdownEarly undoes what Run set up before the gateway existed.
+func (rt *Runtime) shutdownEarly() {
+	rt.closeIntake()
+	<-rt.publisherDone
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = rt.bus.Close(ctx)
+	rt.restClient.Close(ctx)
+}
+
+// shutdown stops everything in order, each step with a deadline.
+func (rt *Runtime) shutdown(ctx context.Context) {
+	rt.log.Info("shutting down")
+	rt.closeIntake()
+	step := func(d time.Duration) (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, d) }
+	if rt.gateway != nil {
+		c, cancel := step(10 * time.Second)
+		rt.gateway.Close(c)
+		cancel()
+	}
+	<-rt.publisherDone
+	drained := make(chan struct{})
+	go func() { rt.inflight.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(rt.cfg.Pipeline.HandlerTimeout + 5*time.Second):
+		rt.log.Warn("in-flight commands did not finish in time")
+	}
+	c, cancel := step(10 * time.Second)
+	if err := rt.bus.Close(c); err != nil {
+		rt.log.Warn("bus closed with events left", zap.Error(err))
+	}
+	cancel()
+	rt.stopModules(ctx)
+	c, cancel = step(10 * time.Second)
+	rt.restClient.Close(c) // after the shards: disgo's Client.Close would close REST first
+	cancel()
+	rt.cancelBase()
+	rt.log.Info("stopped")
+}
+
+// errorf is fmt.Errorf with the package prefix.
+func errorf(format string, args ...any) error { return fmt.Errorf("bot: "+format, args...) }

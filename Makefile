@@ -2,15 +2,29 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: help build test test-race test-disgo vet fmt-check fuzz bench check emulator
+.PHONY: help build run sandbox test test-race test-disgo vet fmt fmt-check lint cover fuzz bench check emulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build the hearth binary
-	$(GO) build -o bin/hearth .
+build: ## build the hearth binary into bin/
+	$(GO) build -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/hearth .
+
+run: ## run the bot (token from HEARTH_TOKEN; CONFIG=file for a config file)
+	$(GO) run . run $(if $(CONFIG),--config $(CONFIG))
+
+sandbox: ## talk to a working bot in the terminal, no Discord account needed
+	$(GO) run . sandbox
 
 test: fmt-check vet test-race test-disgo ## what CI runs: format, vet, tests under -race, then the disgo end-to-end tests
+
+fmt: ## format every Go file
+	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+
+lint: fmt-check vet ## gofmt and go vet (the linters CI runs)
+
+cover: ## test coverage, per package, under -race
+	$(GO) test -race -count=1 -cover ./...
 
 fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -35,7 +49,7 @@ fuzz: ## run each fuzz target for FUZZTIME (they also run as plain tests on thei
 bench: ## benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-check: test ## alias of test: what CI runs
+check: test ## what CI runs (same as test)
 
 emulator: ## serve the Discord emulator on a free loopback port (prints REST URL and token)
 	$(GO) run . emulator

@@ -1,38 +1,282 @@
-// Command hearth is the Hearth Discord bot. Until the host lands it
-// serves one command: `hearth emulator`, the discordtest Discord API
-// emulator for any bot in any language.
+// Command hearth is Hearth, a self-hosted Discord bot: one binary, one
+// process, feature modules behind in-process interfaces.
+//
+// main holds the wiring: the cobra commands, loading the config, the
+// logger, the store, and the one explicit list of modules.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
+	"github.com/hearthbot/hearth/bot"
+	"github.com/hearthbot/hearth/bot/config"
+	"github.com/hearthbot/hearth/bot/logging"
+	"github.com/hearthbot/hearth/bot/sandbox"
 	"github.com/hearthbot/hearth/discordtest"
+	"github.com/hearthbot/hearth/modules/core"
+	"github.com/hearthbot/hearth/store"
 )
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// modules is the one place that lists the bot's modules, in start order.
+func modules() []bot.Module {
+	return []bot.Module{
+		core.New(),
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+	if err := newRootCommand(os.Getenv).ExecuteContext(ctx); err != nil {
 		os.Exit(1)
 	}
 }
 
-func newRootCommand() *cobra.Command {
+// newRootCommand builds the command tree; getenv is the environment.
+func newRootCommand(getenv func(string) string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "hearth",
 		Short:         "Hearth, a self-hosted Discord bot",
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newEmulatorCommand())
+	var configPath string
+	root.PersistentFlags().StringVarP(&configPath, "config", "c", "", "config file (YAML); none: defaults and HEARTH_* variables")
+	load := func() (config.Config, error) { return config.Load(configPath, getenv) }
+	root.AddCommand(
+		newRunCommand(load, getenv),
+		newSandboxCommand(),
+		newEmulatorCommand(),
+		newMigrateCommand(load),
+		newConfigCommand(getenv),
+		newCommandsCommand(load, getenv),
+		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "hearth", version)
+		}},
+	)
 	return root
+}
+
+func newRunCommand(load func() (config.Config, error), getenv func(string) string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the bot (connects to Discord, or to discord.rest_url)",
+		Long: `Run the bot. The token comes from the environment variable discord.token_env names
+(HEARTH_TOKEN by default). With discord.rest_url set, Hearth talks to that server instead of
+Discord: a REST proxy, or an emulator started with "hearth emulator".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			token, err := cfg.Token(getenv)
+			if err != nil {
+				return err
+			}
+			if cfg.Log.Format == "auto" {
+				cfg.Log.Format = "json"
+			}
+			log, err := logging.New(cfg.Log.Level, cfg.Log.Format, cmd.ErrOrStderr(), token)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			return runBot(cmd.Context(), cfg, token, log, nil)
+		},
+	}
+}
+
+// runBot runs the bot until ctx ends: the store, the admin listener and
+// the runtime. gateway is nil in production.
+func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logger, gateway bot.Gateway) error {
+	st, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close the store", zap.Error(err))
+		}
+	}()
+	rt, err := bot.New(bot.Options{Token: token, Config: cfg, Log: log, Store: st, Modules: modules(),
+		Version: version, Gateway: gateway})
+	if err != nil {
+		return err
+	}
+	if cfg.Admin.Enabled() {
+		ln, err := net.Listen("tcp", cfg.Admin.Addr)
+		if err != nil {
+			return fmt.Errorf("admin: listen on %s (choose another address with admin.addr, or off; in the sandbox, --admin): %w", cfg.Admin.Addr, err)
+		}
+		srv := &http.Server{Handler: rt.AdminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("admin listener stopped", zap.Error(err))
+			}
+		}()
+		log.Info("admin listening", zap.String("addr", ln.Addr().String()))
+		defer func() {
+			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(c)
+		}()
+	}
+	return rt.Run(ctx)
+}
+
+func newSandboxCommand() *cobra.Command {
+	var o sandbox.Options
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Talk to a working bot in the terminal, with no Discord account",
+		Long: `Start the Discord emulator with a demo guild, connect the real bot to it over HTTP and
+websockets, and give a prompt: type /ping or /help as the guild's admin, "as member2: hello"
+to speak as another member, ":members" to list them, ":quit" to leave. With --script FILE the
+lines of FILE run without a prompt and the transcript is printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.In, o.Out = cmd.InOrStdin(), cmd.OutOrStdout()
+			o.RunBot = func(ctx context.Context, cfg config.Config, token string, log *zap.Logger) error {
+				return runBot(ctx, cfg, token, log, nil)
+			}
+			return sandbox.Run(cmd.Context(), o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Script, "script", "", "run the lines of this file instead of a prompt, and print the transcript")
+	fl.StringVar(&o.DataDir, "data", "", "keep the bot's data in this folder (default: a temporary folder)")
+	fl.StringVar(&o.AdminAddr, "admin", config.Default().Admin.Addr, "admin listener (metrics, health), or off")
+	return cmd
+}
+
+func newMigrateCommand(load func() (config.Config, error)) *cobra.Command {
+	var status bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the modules' database migrations (or show them with --status)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cmd.Context(), cfg.Store.Path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			sets := bot.MigrationSets(modules())
+			if !status {
+				if err := st.Migrate(cmd.Context(), sets...); err != nil {
+					return err
+				}
+			}
+			states, err := st.MigrationStatus(cmd.Context(), sets...)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, s := range states {
+				state := "pending"
+				switch {
+				case s.Missing:
+					state = "applied, file missing"
+				case s.Applied:
+					state = "applied " + s.AppliedAt.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(out, "%-12s %04d %-32s %s\n", s.Module, s.Version, s.Name, state)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&status, "status", false, "only show which migrations are applied")
+	return cmd
+}
+
+func newConfigCommand(getenv func(string) string) *cobra.Command {
+	cfgCmd := &cobra.Command{Use: "config", Short: "Work with the configuration"}
+	cfgCmd.AddCommand(&cobra.Command{
+		Use:   "validate [file]",
+		Short: "Check a config file (and the HEARTH_* variables); print every problem",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, _ := cmd.Flags().GetString("config")
+			if len(args) == 1 {
+				path = args[0]
+			}
+			cfg, err := config.Load(path, getenv)
+			if err == nil {
+				err = checkModuleSections(cfg)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "config is valid")
+			return nil
+		},
+	})
+	return cfgCmd
+}
+
+// checkModuleSections decodes each module's section the way the module
+// will, by building the runtime (which rejects sections of unknown
+// modules) without starting it.
+func checkModuleSections(cfg config.Config) error {
+	_, err := bot.New(bot.Options{Token: "MTIz.config.validate", Config: cfg, Modules: modules()})
+	return err
+}
+
+func newCommandsCommand(load func() (config.Config, error), getenv func(string) string) *cobra.Command {
+	cmds := &cobra.Command{Use: "commands", Short: "Work with the bot's application commands"}
+	var guild uint64
+	sync := &cobra.Command{
+		Use:   "sync",
+		Short: "Register the modules' commands with Discord now (globally, or in one guild)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			token, err := cfg.Token(getenv)
+			if err != nil {
+				return err
+			}
+			if guild != 0 {
+				cfg.Commands.Sync = config.Sync{Mode: config.SyncGuilds, Guilds: []uint64{guild}}
+			} else if cfg.Commands.Sync.Mode == config.SyncOff {
+				cfg.Commands.Sync = config.Sync{Mode: config.SyncGlobal}
+			}
+			log, err := logging.New(cfg.Log.Level, "console", cmd.ErrOrStderr(), token)
+			if err != nil {
+				return err
+			}
+			rt, err := bot.New(bot.Options{Token: token, Config: cfg, Log: log, Modules: modules(), Version: version})
+			if err != nil {
+				return err
+			}
+			return rt.SyncCommands(cmd.Context())
+		},
+	}
+	sync.Flags().Uint64Var(&guild, "guild", 0, "register in this guild only (changes show at once)")
+	cmds.AddCommand(sync)
+	return cmds
 }
 
 // emulatorFlags are the flags of `hearth emulator`.

@@ -16,7 +16,7 @@ func TestEmulatorCommandPrintsURLThenTokenAndServesUntilCancelled(t *testing.T) 
 	r, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		cmd := newRootCommand()
+		cmd := newRootCommand(func(string) string { return "" })
 		cmd.SetArgs([]string{"emulator", "--addr", "127.0.0.1:0", "--guilds", "3", "--members", "5", "--seed", "9"})
 		cmd.SetOut(w)
 		done <- cmd.ExecuteContext(ctx)
@@ -72,7 +72,7 @@ func TestEmulatorCommandRejectsBadFlagsClearly(t *testing.T) {
 		{[]string{"emulator", "--guilds", "x"}, `invalid argument "x" for "--guilds"`},
 	}
 	for _, tc := range cases {
-		cmd := newRootCommand()
+		cmd := newRootCommand(func(string) string { return "" })
 		cmd.SetArgs(tc.args)
 		cmd.SetOut(io.Discard)
 		cmd.SetErr(io.Discard)

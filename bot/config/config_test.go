@@ -42,7 +42,7 @@ func TestLoadWithoutFileIsDefault(t *testing.T) {
 }
 
 func TestExampleLoadsAsDefault(t *testing.T) {
-	c, err := Load(filepath.Join("testdata", "example.yaml"), env(nil))
+	c, err := Load(filepath.Join("..", "..", "config.example.yaml"), env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestExampleLoadsAsDefault(t *testing.T) {
 }
 
 func TestExampleDocumentsEveryKey(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "example.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

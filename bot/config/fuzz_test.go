@@ -11,7 +11,7 @@ import (
 // FuzzLoad feeds Load arbitrary bytes: it must never panic, every problem must be one line
 // starting with "config: ", and a configuration it accepts must be valid.
 func FuzzLoad(f *testing.F) {
-	example, err := os.ReadFile(filepath.Join("testdata", "example.yaml"))
+	example, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +82,65 @@ func TestEmulatorCommandRejectsBadFlagsClearly(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v; want an error containing %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+func run(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var out strings.Builder
+	cmd := newRootCommand(func(k string) string { return env[k] })
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestConfigValidateListsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(good, []byte("discord:\n  shards: 2\n"), 0o600)
+	_ = os.WriteFile(bad, []byte("discord:\n  shards: many\n  bogus: 1\npipeline:\n  auto_defer_after: 5s\nmodules:\n  nosuch: {}\n"), 0o600)
+	if out, err := run(t, nil, "config", "validate", good); err != nil || !strings.Contains(out, "config is valid") {
+		t.Fatalf("good file: got %q, %v; want valid", out, err)
+	}
+	out, err := run(t, nil, "config", "validate", bad)
+	if err == nil {
+		t.Fatal("bad file: got no error")
+	}
+	for _, want := range []string{"discord.shards", "discord.bogus: unknown key", "pipeline.auto_defer_after"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q; want it to name %q", err, want)
+		}
+	}
+	_ = out
+	_ = os.WriteFile(bad, []byte("modules:\n  nosuch: {}\n"), 0o600)
+	if _, err := run(t, nil, "config", "validate", bad); err == nil || !strings.Contains(err.Error(), `modules.nosuch but no module "nosuch"`) {
+		t.Fatalf("a section of an unknown module: got %v; want it named", err)
+	}
+}
+
+func TestRunWithoutTokenSaysWhichVariable(t *testing.T) {
+	_, err := run(t, map[string]string{"HEARTH_STORE_PATH": filepath.Join(t.TempDir(), "h.db")}, "run")
+	if err == nil || !strings.Contains(err.Error(), "HEARTH_TOKEN") {
+		t.Fatalf("got %v; want an error naming HEARTH_TOKEN", err)
+	}
+}
+
+func TestMigrateStatusListsTheStoresOwnMigrations(t *testing.T) {
+	env := map[string]string{"HEARTH_STORE_PATH": filepath.Join(t.TempDir(), "h.db")}
+	out, err := run(t, env, "migrate", "--status")
+	if err != nil || !strings.Contains(out, "store") {
+		t.Fatalf("got %q, %v; want the store's migrations listed", out, err)
+	}
+	if out, err := run(t, env, "migrate"); err != nil || strings.Contains(out, "pending") {
+		t.Fatalf("after migrate: got %q, %v; want nothing pending", out, err)
+	}
+}
+
+func TestVersionPrintsTheVersion(t *testing.T) {
+	if out, err := run(t, nil, "version"); err != nil || !strings.HasPrefix(out, "hearth ") {
+		t.Fatalf("got %q, %v", out, err)
 	}
 }

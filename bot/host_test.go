@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -409,4 +412,87 @@ func (m *idModule) Needs() bot.Needs {
 		return n.Needs()
 	}
 	return bot.Needs{}
+}
+
+func TestNoSessionStartsLeftIsRefusedSayingWhenTheyReset(t *testing.T) {
+	clock := discordtest.NewFakeClock(time.Now())
+	srv := discordtest.New(t, discordtest.WithClock(clock), discordtest.WithSessionStartLimit(1))
+	stop, rt := runRuntime(t, srv, nil, nil)
+	waitReady(t, rt)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(6 * time.Second) // past the identify window, not the 24 h one
+	_, done, _ := runRuntimeDone(t, srv, nil, nil)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no gateway sessions left today (session_start_limit: 0 of 1); they reset in 23h59m") {
+			t.Fatalf("got %v; want the refusal with the reset time", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not refuse within 10 s")
+	}
+}
+
+func TestRepliesPingNobodyUnlessAsked(t *testing.T) {
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
+		{Name: "poke", Description: "Mentions", Handler: func(_ context.Context, r *bot.Request) (bot.Response, error) {
+			u, _, _ := r.UserOption("who")
+			return bot.Response{Content: "hey <@" + u.ID.String() + "> and @everyone"}, nil
+		}, Options: []bot.Option{{Name: "who", Description: "Whom", Type: bot.OptionUser, Required: true}}},
+	}}})
+	r := person(t, h, "admin", "/poke who:@member2")
+	msg, ok := h.Emulator.Message(r.MessageID)
+	if !ok || !strings.Contains(msg.Content, "hey <@") {
+		t.Fatalf("got %+v; want the reply stored in the channel", msg)
+	}
+	if len(msg.Mentions) != 1 || len(msg.Pinged) != 0 || msg.MentionEveryone {
+		t.Fatalf("mentions %v, pinged %v, everyone %v; want the mention shown and nobody pinged", msg.Mentions, msg.Pinged, msg.MentionEveryone)
+	}
+}
+
+func TestMetricsAndHealthEndpoints(t *testing.T) {
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{{Name: "hello", Description: "Hi", Handler: reply("hi")}}}})
+	person(t, h, "member1", "/hello")
+	srv := httptest.NewServer(h.Runtime.AdminHandler())
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// The reply reached the emulator; the bot counts the answer a moment
+	// later, when it has read it.
+	var status int
+	var body string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		status, body = get("/metrics")
+		if strings.Contains(body, "callback") || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range []string{
+		`hearth_command_duration_seconds_bucket{command="hello",outcome="ok"`,
+		`hearth_gateway_events_total{type="INTERACTION_CREATE"} 1`,
+		`hearth_rest_requests_total{route="POST /interactions/{id}/{token}/callback",status="204"} 1`,
+		`hearth_interactions_shed_total 0`,
+	} {
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics: want a line with %q", want)
+		}
+
+	}
+	if strings.Contains(body, h.Emulator.Token()) {
+		t.Error("/metrics shows the token")
+	}
+	if status, body := get("/readyz"); status != 200 || !strings.HasPrefix(body, "ready") {
+		t.Errorf("/readyz: got %d %q; want 200 ready", status, body)
+	}
+	if status, _ := get("/healthz"); status != 200 {
+		t.Errorf("/healthz: got %d; want 200", status)
+	}
 }

@@ -26,6 +26,7 @@ type options struct {
 	shards          int
 	maxConcurrency  int
 	heartbeat       time.Duration
+	sessionStarts   int
 	resumeWindow    time.Duration
 	globalLimit     int
 	globalSliding   bool
@@ -116,6 +117,19 @@ func WithMaxConcurrency(n int) Option {
 			return
 		}
 		o.maxConcurrency = n
+	}
+}
+
+// WithSessionStartLimit sets how many IDENTIFYs the bot may make per 24
+// hours (default 1000, contract A.3.35); GET /gateway/bot reports what is
+// left in session_start_limit.
+func WithSessionStartLimit(total int) Option {
+	return func(o *options) {
+		if total < 1 {
+			o.fail("WithSessionStartLimit(%d): want at least 1", total)
+			return
+		}
+		o.sessionStarts = total
 	}
 }
 

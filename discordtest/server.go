@@ -101,6 +101,7 @@ func Start(opts ...Option) (*Server, error) {
 		ResumeWindow:      o.resumeWindow,
 		ResumeURL:         s.resumeURL(),
 		MaxConcurrency:    o.maxConcurrency,
+		SessionStartTotal: o.sessionStarts,
 		ApprovedIntents:   o.approvedIntents,
 		Now:               s.clock.Now,
 		// contract A.3.35, D.10: going over the session start limit

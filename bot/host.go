@@ -40,6 +40,10 @@ func (h *Host) Bus() bus.Bus { return h.rt.bus }
 // Store is the database.
 func (h *Host) Store() *store.Store { return h.rt.store }
 
+// Cache is the in-memory cache in front of the store (store.cache_mb).
+// Keys are shared by every module: prefix them with the module ID.
+func (h *Host) Cache() *store.Cache { return h.rt.cache }
+
 // REST is Discord's REST API, in narrow interfaces that take a context.
 // Everything sent through it pings nobody unless asked to.
 func (h *Host) REST() REST { return h.rt.restAPI }

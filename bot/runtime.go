@@ -50,6 +50,7 @@ type Runtime struct {
 	cfg     config.Config
 	log     *zap.Logger
 	store   *store.Store
+	cache   *store.Cache
 	bus     *bus.InProc
 	metrics *metrics
 
@@ -121,6 +122,9 @@ func New(o Options) (*Runtime, error) {
 		cooldowns: ratelimit.NewCooldowns(100_000), guilds: newGuildTracker(),
 		events: make(chan pending, 4096), publisherDone: make(chan struct{})}
 	rt.bus = bus.NewInProc(o.Log.Named("bus"))
+	if rt.cache, err = store.NewCache(int64(max(o.Config.Store.CacheMB, 1)) << 20); err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
 	rt.metrics = newMetrics(rt.bus)
 	rt.pipeline = rt.chain()
 	rt.gateway = o.Gateway
@@ -391,6 +395,7 @@ func (rt *Runtime) shutdownEarly() {
 	defer cancel()
 	_ = rt.bus.Close(ctx)
 	rt.restClient.Close(ctx)
+	rt.cache.Close()
 }
 
 // shutdown stops everything in order, each step with a deadline.
@@ -420,6 +425,7 @@ func (rt *Runtime) shutdown(ctx context.Context) {
 	c, cancel = step(10 * time.Second)
 	rt.restClient.Close(c) // after the shards: disgo's Client.Close would close REST first
 	cancel()
+	rt.cache.Close()
 	rt.cancelBase()
 	rt.log.Info("stopped")
 }

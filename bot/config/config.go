@@ -126,6 +126,9 @@ func (s Sync) String() string {
 type Store struct {
 	// Path (store.path) is the SQLite database file.
 	Path string
+	// CacheMB (store.cache_mb), from 1, is the memory budget of the
+	// in-memory cache in front of the database, in MiB.
+	CacheMB int
 }
 
 // AdminOff is the value of admin.addr that disables the admin listener.
@@ -173,7 +176,7 @@ func Default() Config {
 			LargeThreshold: 50,
 		},
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
-		Store:    Store{Path: "hearth.db"},
+		Store:    Store{Path: "hearth.db", CacheMB: 64},
 		Admin:    Admin{Addr: "127.0.0.1:9090"},
 		Log:      Log{Level: "info", Format: "auto"},
 		Pipeline: Pipeline{

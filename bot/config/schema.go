@@ -32,6 +32,7 @@ const (
 	wantSync        = `"global", "off" or a list of guild ids`
 	wantGuild       = "a guild id (a whole number above 0)"
 	wantPath        = "a file path"
+	wantCacheMB     = "a whole number of MiB from 1"
 	wantAddr        = `"off" or host:port, such as 127.0.0.1:9090`
 	wantLevel       = "one of debug, info, warn, error"
 	wantFormat      = "one of auto, console, json"
@@ -126,6 +127,14 @@ func schema() []key {
 			check: func(c *Config) string {
 				p := c.Store.Path
 				return unless(p != "" && !strings.ContainsRune(p, 0), strconv.Quote(p), wantPath)
+			},
+		},
+		{
+			path: "store.cache_mb",
+			set:  setInt(func(c *Config) *int { return &c.Store.CacheMB }, wantCacheMB),
+			check: func(c *Config) string {
+				v := c.Store.CacheMB
+				return unless(v >= 1, strconv.Itoa(v), wantCacheMB)
 			},
 		},
 		{

@@ -58,13 +58,22 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 	var configPath string
 	root.PersistentFlags().StringVarP(&configPath, "config", "c", "", "config file (YAML); none: defaults and HEARTH_* variables")
 	load := func() (config.Config, error) { return config.Load(configPath, getenv) }
+	// loadWithToken loads the config and the token it names.
+	loadWithToken := func() (config.Config, string, error) {
+		cfg, err := load()
+		if err != nil {
+			return cfg, "", err
+		}
+		token, err := cfg.Token(getenv)
+		return cfg, token, err
+	}
 	root.AddCommand(
-		newRunCommand(load, getenv),
+		newRunCommand(loadWithToken),
 		newSandboxCommand(),
 		newEmulatorCommand(),
 		newMigrateCommand(load),
 		newConfigCommand(getenv),
-		newCommandsCommand(load, getenv),
+		newCommandsCommand(loadWithToken),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "hearth", version)
 		}},
@@ -72,7 +81,7 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 	return root
 }
 
-func newRunCommand(load func() (config.Config, error), getenv func(string) string) *cobra.Command {
+func newRunCommand(load func() (config.Config, string, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run the bot (connects to Discord, or to discord.rest_url)",
@@ -81,11 +90,7 @@ func newRunCommand(load func() (config.Config, error), getenv func(string) strin
 Discord: a REST proxy, or an emulator started with "hearth emulator".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := load()
-			if err != nil {
-				return err
-			}
-			token, err := cfg.Token(getenv)
+			cfg, token, err := load()
 			if err != nil {
 				return err
 			}
@@ -242,7 +247,7 @@ func checkModuleSections(cfg config.Config) error {
 	return err
 }
 
-func newCommandsCommand(load func() (config.Config, error), getenv func(string) string) *cobra.Command {
+func newCommandsCommand(load func() (config.Config, string, error)) *cobra.Command {
 	cmds := &cobra.Command{Use: "commands", Short: "Work with the bot's application commands"}
 	var guild uint64
 	sync := &cobra.Command{
@@ -250,11 +255,7 @@ func newCommandsCommand(load func() (config.Config, error), getenv func(string) 
 		Short: "Register the modules' commands with Discord now (globally, or in one guild)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := load()
-			if err != nil {
-				return err
-			}
-			token, err := cfg.Token(getenv)
+			cfg, token, err := load()
 			if err != nil {
 				return err
 			}

@@ -9,13 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/disgoorg/disgo"
-	disgobot "github.com/disgoorg/disgo/bot"
-	"github.com/disgoorg/disgo/cache"
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/sharding"
-	"github.com/disgoorg/snowflake/v2"
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 
@@ -38,21 +34,13 @@ type Gateway interface {
 // EventHandler receives one gateway dispatch.
 type EventHandler func(shard int, t gateway.EventType, seq int, ev gateway.EventData)
 
-// PermissionResolver is a Gateway that caches enough to resolve the
-// bot's own permissions in a channel.
-type PermissionResolver interface {
-	BotPermissions(guildID, channelID snowflake.ID) (discord.Permissions, error)
-}
-
-// disgoGateway runs disgo's shard manager. disgo's client is kept only
-// for its cache (guilds, roles, channels and the bot's own member): the
-// shard manager hands each dispatch to the runtime first, then to
-// disgo's handler that updates the cache.
+// disgoGateway runs disgo's shard manager, which hands each dispatch to
+// the runtime (intake, then the cache).
 type disgoGateway struct {
-	rt     *Runtime
-	gw     *discord.GatewayBot
-	client *disgobot.Client
-	ids    []int
+	rt      *Runtime
+	gw      *discord.GatewayBot
+	manager sharding.ShardManager
+	ids     []int
 
 	mu     sync.Mutex
 	closed map[int]error // why a shard stopped for good
@@ -70,30 +58,18 @@ func newDisgoGateway(rt *Runtime, gw *discord.GatewayBot) *disgoGateway {
 	return &disgoGateway{rt: rt, gw: gw, ids: ids, closed: map[int]error{}}
 }
 
-// Open builds disgo's client and shard manager with exactly the intents
-// needed, opens every shard and reports the ones Discord refused.
+// Open builds disgo's shard manager with exactly the intents needed,
+// opens every shard and reports the ones Discord refused.
 func (d *disgoGateway) Open(ctx context.Context, needs Needs, handle EventHandler) error {
 	rt := d.rt
 	url := d.gw.URL
 	if rt.cfg.Discord.GatewayURL != "" {
 		url = rt.cfg.Discord.GatewayURL
 	}
-	self := rt.selfID
 	slog := logging.Slog(rt.log.Named("disgo"))
-	client, err := disgo.New(rt.opts.Token,
-		disgobot.WithRest(rt.rest),
-		disgobot.WithLogger(slog),
-		disgobot.WithCacheConfigOpts(cache.WithCaches(needs.Caches),
-			// Only the bot's own member: enough to resolve its permissions.
-			cache.WithMemberCachePolicy(func(m discord.Member) bool { return m.User.ID == self })),
-	)
-	if err != nil {
-		return fmt.Errorf("build the Discord client: %w", err)
-	}
-	client.ShardManager = sharding.New(rt.opts.Token,
+	d.manager = sharding.New(rt.opts.Token,
 		func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
 			handle(g.ShardID(), t, seq, ev)
-			client.EventManager.HandleGatewayEvent(g, t, seq, ev)
 		},
 		sharding.WithLogger(slog),
 		sharding.WithShardCount(len(d.ids)),
@@ -113,11 +89,10 @@ func (d *disgoGateway) Open(ctx context.Context, needs Needs, handle EventHandle
 			gateway.WithLogger(slog),
 		),
 	)
-	d.client = client
 	// disgo's Open waits for every shard and only logs failures; its
 	// close handler runs in a goroutine of its own, so a shard that is
 	// not ready gets a moment for its reason to be recorded.
-	client.ShardManager.Open(ctx)
+	d.manager.Open(ctx)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var errs []error
@@ -146,8 +121,8 @@ func (d *disgoGateway) Open(ctx context.Context, needs Needs, handle EventHandle
 // Close closes the shards (never disgo's Client.Close, which closes REST
 // first and can hang on a request in flight).
 func (d *disgoGateway) Close(ctx context.Context) {
-	if d.client != nil && d.client.ShardManager != nil {
-		d.client.ShardManager.Close(ctx)
+	if d.manager != nil {
+		d.manager.Close(ctx)
 	}
 }
 
@@ -158,8 +133,8 @@ func (d *disgoGateway) Status() []ShardStatus {
 	defer d.mu.Unlock()
 	for _, id := range d.ids {
 		st := ShardStatus{ID: id, Problem: "not connected"}
-		if d.client != nil && d.client.ShardManager != nil {
-			if g := d.client.ShardManager.Shard(id); g != nil {
+		if d.manager != nil {
+			if g := d.manager.Shard(id); g != nil {
 				st.Ready = g.Status() == gateway.StatusReady
 				st.Latency = g.Latency()
 				st.Problem = g.Status().String()
@@ -174,31 +149,6 @@ func (d *disgoGateway) Status() []ShardStatus {
 		out = append(out, st)
 	}
 	return out
-}
-
-// BotPermissions resolves the bot's permissions in a channel from disgo's
-// cache.
-func (d *disgoGateway) BotPermissions(guildID, channelID snowflake.ID) (discord.Permissions, error) {
-	if d.client == nil {
-		return 0, errors.New("bot: not connected")
-	}
-	ch, ok := d.client.Caches.Channel(channelID)
-	if !ok || ch.GuildID() != guildID {
-		return 0, fmt.Errorf("bot: channel %d of guild %d is not in the cache", channelID, guildID)
-	}
-	me, ok := d.client.Caches.Member(guildID, d.rt.selfID)
-	if !ok {
-		return 0, fmt.Errorf("bot: own member in guild %d is not in the cache", guildID)
-	}
-	return d.client.Caches.MemberPermissionsInChannel(ch, me), nil
-}
-
-// Guilds counts the guilds in the cache.
-func (d *disgoGateway) Guilds() int {
-	if d.client == nil {
-		return 0
-	}
-	return d.client.Caches.GuildsLen()
 }
 
 // recordingShard is a disgo gateway whose failed Open is recorded.
@@ -295,7 +245,4 @@ func compression(c config.Compression) gateway.CompressionType {
 	return gateway.CompressionType(c)
 }
 
-var (
-	_ Gateway            = (*disgoGateway)(nil)
-	_ PermissionResolver = (*disgoGateway)(nil)
-)
+var _ Gateway = (*disgoGateway)(nil)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/bot/bottest"
@@ -494,5 +495,25 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 	}
 	if status, _ := get("/healthz"); status != 200 {
 		t.Errorf("/healthz: got %d; want 200", status)
+	}
+}
+
+func TestHostResolvesTheBotsOwnPermissionsFromTheCache(t *testing.T) {
+	var host *bot.Host
+	h := bottest.New(t, []bot.Module{&testModule{id: "demo", init: func(hh *bot.Host) error { host = hh; return nil }}})
+	g := h.Guild()
+	perms, err := host.BotPermissions(snowflake.ID(g.ID), snowflake.ID(g.Channel("general").ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !perms.Has(discord.PermissionBanMembers | discord.PermissionSendMessages) {
+		t.Fatalf("#general: got %v; want the bot role's BAN_MEMBERS and SEND_MESSAGES", perms)
+	}
+	news, err := host.BotPermissions(snowflake.ID(g.ID), snowflake.ID(g.Channel("announcements").ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if news.Has(discord.PermissionSendMessages) {
+		t.Fatal("#announcements: got SEND_MESSAGES; want it denied by the @everyone overwrite")
 	}
 }

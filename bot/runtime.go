@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/disgoorg/disgo"
+	disgobot "github.com/disgoorg/disgo/bot"
 	"github.com/disgoorg/disgo/cache"
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/gateway"
@@ -58,8 +60,12 @@ type Runtime struct {
 	rest       rest.Rest
 	restAPI    REST
 	gateway    Gateway
-	appID      snowflake.ID
-	selfID     snowflake.ID
+	// discord is disgo's client without a gateway of its own: its event
+	// manager keeps the cache (guilds, roles, channels, the bot's own
+	// member) from the dispatches the Gateway delivers.
+	discord *disgobot.Client
+	appID   snowflake.ID
+	selfID  snowflake.ID
 
 	modules    []*moduleState
 	commands   map[string]*commandRoute
@@ -218,7 +224,12 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 	if rt.gateway == nil {
 		rt.gateway = newDisgoGateway(rt, gw)
 	}
-	if err := rt.gateway.Open(ctx, rt.needs(), rt.intake); err != nil {
+	if err := rt.buildCache(); err != nil {
+		rt.stopModules(context.WithoutCancel(ctx))
+		rt.shutdownEarly()
+		return err
+	}
+	if err := rt.gateway.Open(ctx, rt.needs(), rt.dispatch); err != nil {
 		rt.shutdown(context.WithoutCancel(ctx))
 		if ctx.Err() != nil { // stopped while connecting: a shutdown, not a failure
 			return nil
@@ -378,13 +389,56 @@ func (rt *Runtime) storeReady(ctx context.Context, okText string) (bool, string)
 	return true, okText
 }
 
-// botPermissions resolves the bot's permissions in a channel, when the
-// gateway keeps a cache that can.
-func (rt *Runtime) botPermissions(guildID, channelID snowflake.ID) (discord.Permissions, error) {
-	if pr, ok := rt.gateway.(PermissionResolver); ok {
-		return pr.BotPermissions(guildID, channelID)
+// buildCache builds disgo's client that keeps the cache, with the cache
+// flags the modules need; only the bot's own member is cached.
+func (rt *Runtime) buildCache() error {
+	self := rt.selfID
+	client, err := disgo.New(rt.opts.Token,
+		disgobot.WithRest(rt.rest),
+		disgobot.WithLogger(logging.Slog(rt.log.Named("disgo"))),
+		disgobot.WithCacheConfigOpts(cache.WithCaches(rt.needs().Caches),
+			cache.WithMemberCachePolicy(func(m discord.Member) bool { return m.User.ID == self })),
+	)
+	if err != nil {
+		return fmt.Errorf("bot: build the Discord client: %w", err)
 	}
-	return 0, errors.New("bot: this gateway keeps no cache to resolve permissions from")
+	rt.discord = client
+	return nil
+}
+
+// dispatch handles one gateway dispatch: intake first (it only hands
+// off), then disgo's handler, which updates the cache under disgo's one
+// mutex.
+func (rt *Runtime) dispatch(shard int, t gateway.EventType, seq int, ev gateway.EventData) {
+	rt.intake(shard, t, seq, ev)
+	rt.discord.EventManager.HandleGatewayEvent(shardRef{id: shard}, t, seq, ev)
+}
+
+// shardRef names a shard to disgo's event manager, whose handlers only
+// ask a gateway for its shard ID.
+type shardRef struct {
+	gateway.Gateway
+	id int
+}
+
+// ShardID returns the shard's ID.
+func (s shardRef) ShardID() int { return s.id }
+
+// botPermissions resolves the bot's permissions in a channel from the
+// cache.
+func (rt *Runtime) botPermissions(guildID, channelID snowflake.ID) (discord.Permissions, error) {
+	if rt.discord == nil {
+		return 0, errors.New("bot: not connected")
+	}
+	ch, ok := rt.discord.Caches.Channel(channelID)
+	if !ok || ch.GuildID() != guildID {
+		return 0, fmt.Errorf("bot: channel %d of guild %d is not in the cache", channelID, guildID)
+	}
+	me, ok := rt.discord.Caches.Member(guildID, rt.selfID)
+	if !ok {
+		return 0, fmt.Errorf("bot: own member in guild %d is not in the cache", guildID)
+	}
+	return rt.discord.Caches.MemberPermissionsInChannel(ch, me), nil
 }
 
 // shutdownEarly undoes what Run set up before the gateway existed.

@@ -73,11 +73,7 @@ func (h *Host) Status() Status {
 		return s
 	}
 	s.Shards = rt.gateway.Status()
-	if gc, ok := rt.gateway.(interface{ Guilds() int }); ok {
-		s.Guilds = gc.Guilds()
-	} else {
-		s.Guilds = rt.guilds.count()
-	}
+	s.Guilds = rt.guilds.count()
 	return s
 }
 

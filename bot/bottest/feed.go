@@ -78,6 +78,9 @@ func (f *feed) Open(ctx context.Context, needs bot.Needs, handle bot.EventHandle
 func (f *feed) read(conn *gws.Conn, handle bot.EventHandler, readyCh chan<- error) {
 	defer close(f.done)
 	readySent := false
+	// Open returns once READY and the GUILD_CREATE of every guild it
+	// listed are handled, so the cache is complete, as a test expects.
+	waiting := -1
 	for {
 		var p payload
 		if err := conn.ReadJSON(&p); err != nil {
@@ -119,7 +122,13 @@ func (f *feed) read(conn *gws.Conn, handle bot.EventHandler, readyCh chan<- erro
 			continue
 		}
 		handle(0, gateway.EventType(p.T), p.S, ev)
-		if p.T == string(gateway.EventTypeReady) && !readySent {
+		switch {
+		case p.T == string(gateway.EventTypeReady):
+			waiting = len(ev.(gateway.EventReady).Guilds)
+		case p.T == string(gateway.EventTypeGuildCreate) && waiting > 0:
+			waiting--
+		}
+		if waiting == 0 && !readySent {
 			f.mu.Lock()
 			f.ready = true
 			f.mu.Unlock()

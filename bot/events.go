@@ -174,6 +174,21 @@ func (e ChannelChanged) EventGuild() snowflake.ID { return e.GuildID }
 // EventGuild returns the guild of the event.
 func (e ReactionChanged) EventGuild() snowflake.ID { return e.GuildID }
 
+// AuditLogEntry is an entry of a guild's audit log (GUILD_MODERATION
+// intent, and VIEW_AUDIT_LOG): how moderation done in Discord's own
+// interface reaches the bot.
+type AuditLogEntry struct {
+	GuildID    snowflake.ID
+	ID         snowflake.ID
+	ActionType int
+	UserID     snowflake.ID // who acted
+	TargetID   snowflake.ID
+	Reason     string
+}
+
+// EventGuild returns the guild of the event.
+func (e AuditLogEntry) EventGuild() snowflake.ID { return e.GuildID }
+
 // Topics of the events above.
 var (
 	TopicMessageCreated      = bus.NewTopic[MessageCreated]("message.created")
@@ -189,4 +204,5 @@ var (
 	TopicRoleChanged         = bus.NewTopic[RoleChanged]("role.changed")
 	TopicChannelChanged      = bus.NewTopic[ChannelChanged]("channel.changed")
 	TopicReactionChanged     = bus.NewTopic[ReactionChanged]("reaction.changed")
+	TopicAuditLogEntry       = bus.NewTopic[AuditLogEntry]("guild.audit_log_entry")
 )

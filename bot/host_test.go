@@ -516,4 +516,28 @@ func TestHostResolvesTheBotsOwnPermissionsFromTheCache(t *testing.T) {
 	if news.Has(discord.PermissionSendMessages) {
 		t.Fatal("#announcements: got SEND_MESSAGES; want it denied by the @everyone overwrite")
 	}
+	info, ok := host.Guild(snowflake.ID(g.ID))
+	if !ok || info.OwnerID != snowflake.ID(g.OwnerID) || len(info.Roles) != len(g.Roles) {
+		t.Fatalf("got %+v, %v; want the guild with its owner and %d roles", info, ok, len(g.Roles))
+	}
+	role := func(name string) []snowflake.ID { return []snowflake.ID{snowflake.ID(g.Role(name).ID)} }
+	bot, mod, admin := host.BotID(), snowflake.ID(g.Member("mod").User.ID), snowflake.ID(g.Member("admin").User.ID)
+	cases := []struct {
+		name   string
+		actor  snowflake.ID
+		roles  []snowflake.ID
+		target snowflake.ID
+		troles []snowflake.ID
+		want   bool
+	}{
+		{"the bot over a moderator", bot, info.BotRoles, mod, role("Moderator"), true},
+		{"the bot under an admin", bot, info.BotRoles, admin, role("Admin"), false},
+		{"nobody over the owner", admin, role("Admin"), info.OwnerID, nil, false},
+		{"the owner over an admin", info.OwnerID, nil, admin, role("Admin"), true},
+	}
+	for _, c := range cases {
+		if got := info.Outranks(c.actor, c.roles, c.target, c.troles); got != c.want {
+			t.Errorf("%s: got %v; want %v", c.name, got, c.want)
+		}
+	}
 }

@@ -110,6 +110,12 @@ func (rt *Runtime) intake(shard int, t gateway.EventType, seq int, ev gateway.Ev
 		rt.enqueue(TopicChannelChanged.Name(), ChannelChanged{GuildID: e.GuildID(), ChannelID: e.ID(), Name: e.Name()})
 	case gateway.EventChannelDelete:
 		rt.enqueue(TopicChannelChanged.Name(), ChannelChanged{GuildID: e.GuildID(), ChannelID: e.ID(), Name: e.Name(), Deleted: true})
+	case gateway.EventGuildAuditLogEntryCreate:
+		ev := AuditLogEntry{GuildID: e.GuildID, ID: e.ID, ActionType: int(e.ActionType), UserID: e.UserID, TargetID: idOr0(e.TargetID)}
+		if e.Reason != nil {
+			ev.Reason = *e.Reason
+		}
+		rt.enqueue(TopicAuditLogEntry.Name(), ev)
 	case gateway.EventMessageReactionAdd:
 		rt.enqueue(TopicReactionChanged.Name(), ReactionChanged{GuildID: idOr0(e.GuildID), ChannelID: e.ChannelID,
 			MessageID: e.MessageID, UserID: e.UserID, Emoji: emojiName(e.Emoji), Added: true})

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/disgoorg/snowflake/v2"
@@ -184,6 +185,15 @@ type AuditLogEntry struct {
 	UserID     snowflake.ID // who acted
 	TargetID   snowflake.ID
 	Reason     string
+	// Changes are the changed keys, with their JSON values.
+	Changes []AuditChange
+}
+
+// AuditChange is one changed key of an audit log entry, as Discord
+// sends it ("communication_disabled_until", "nick", "$add", ...).
+type AuditChange struct {
+	Key      string
+	Old, New json.RawMessage
 }
 
 // EventGuild returns the guild of the event.

@@ -115,6 +115,9 @@ func (rt *Runtime) intake(shard int, t gateway.EventType, seq int, ev gateway.Ev
 		if e.Reason != nil {
 			ev.Reason = *e.Reason
 		}
+		for _, c := range e.Changes {
+			ev.Changes = append(ev.Changes, AuditChange{Key: string(c.Key), Old: c.OldValue, New: c.NewValue})
+		}
 		rt.enqueue(TopicAuditLogEntry.Name(), ev)
 	case gateway.EventMessageReactionAdd:
 		rt.enqueue(TopicReactionChanged.Name(), ReactionChanged{GuildID: idOr0(e.GuildID), ChannelID: e.ChannelID,

@@ -77,6 +77,11 @@ func (rt *Runtime) route(i discord.Interaction) (*invocation, error) {
 		inv.kind, inv.module, inv.name, inv.route, inv.target = kindCommand, r.module, path, r, target
 		inv.ephemeral = r.cmd.Ephemeral
 		inv.req = rt.newRequest(i, r.module, path, data.Resolved)
+		inv.req.deferred = func() bool {
+			inv.mu.Lock()
+			defer inv.mu.Unlock()
+			return inv.deferred
+		}
 		for name, o := range data.Options {
 			inv.req.options[name] = o.Value
 		}

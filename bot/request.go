@@ -43,6 +43,14 @@ type Request struct {
 	options  map[string]json.RawMessage
 	resolved discord.ResolvedData
 	followup func(ctx context.Context, r Response) error
+	deferred func() bool
+}
+
+// Deferred reports whether the host has deferred the reply already (the
+// handler took longer than Pipeline.AutoDeferAfter): then the first
+// Followup replaces the "thinking…" message, as Discord does.
+func (r *Request) Deferred() bool {
+	return r.deferred != nil && r.deferred()
 }
 
 // Has reports whether the option was given.

@@ -27,6 +27,9 @@ type Messages interface {
 	BulkDelete(ctx context.Context, channelID snowflake.ID, ids []snowflake.ID, reason string) error
 	// SendDM opens the DM channel with a user and sends m there.
 	SendDM(ctx context.Context, userID snowflake.ID, m discord.MessageCreate) (*discord.Message, error)
+	// List returns up to limit (1 to 100) messages older than before
+	// (zero: the newest), newest first.
+	List(ctx context.Context, channelID, before snowflake.ID, limit int) ([]discord.Message, error)
 }
 
 // Members reads and moderates guild members.
@@ -88,6 +91,10 @@ func (d discordREST) SendDM(ctx context.Context, userID snowflake.ID, m discord.
 		return nil, err
 	}
 	return d.Send(ctx, ch.ID(), m)
+}
+
+func (d discordREST) List(ctx context.Context, channelID, before snowflake.ID, limit int) ([]discord.Message, error) {
+	return d.r.GetMessages(channelID, 0, before, 0, limit, opts(ctx, "")...)
 }
 
 func (d discordREST) Get(ctx context.Context, guildID, userID snowflake.ID) (*discord.Member, error) {

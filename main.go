@@ -26,6 +26,7 @@ import (
 	"github.com/hearthbot/hearth/bot/sandbox"
 	"github.com/hearthbot/hearth/discordtest"
 	"github.com/hearthbot/hearth/modules/core"
+	"github.com/hearthbot/hearth/modules/moderation"
 	"github.com/hearthbot/hearth/store"
 )
 
@@ -36,6 +37,7 @@ var version = "dev"
 func modules() []bot.Module {
 	return []bot.Module{
 		core.New(),
+		moderation.New(),
 	}
 }
 

@@ -1,0 +1,181 @@
+package moderation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/hearthbot/hearth/bot"
+)
+
+// userErr is a message for the person who ran the command.
+func userErr(format string, args ...any) error {
+	return &bot.UserError{Message: fmt.Sprintf(format, args...)}
+}
+
+// target is the person an action is about.
+type target struct {
+	user bot.User
+	// member is nil when they are not in the guild.
+	member *bot.Member
+}
+
+// name is how messages call the target: their display name.
+func (t target) name() string { return displayName(t.user, t.member) }
+
+func (t target) roles() []snowflake.ID {
+	if t.member == nil {
+		return nil
+	}
+	return t.member.Roles
+}
+
+func displayName(u bot.User, m *bot.Member) string {
+	switch {
+	case m != nil && m.Nick != "":
+		return m.Nick
+	case u.GlobalName != "":
+		return u.GlobalName
+	case u.Username != "":
+		return u.Username
+	}
+	return u.ID.String()
+}
+
+// targetOf reads the user option: the user and, when they are in the
+// guild, their member as Discord resolved it with the interaction (roles
+// included), so no request is needed to know their roles.
+func targetOf(r *bot.Request) (target, error) {
+	u, mem, ok := r.UserOption("user")
+	if !ok {
+		return target{}, userErr("Choose a member with the user option.")
+	}
+	return target{user: u, member: mem}, nil
+}
+
+// guild returns what the cache knows of the guild, for the hierarchy.
+func (m *Module) guild(id snowflake.ID) (bot.GuildInfo, error) {
+	g, ok := m.host.Guild(id)
+	if !ok {
+		return bot.GuildInfo{}, userErr("I don't know this server's roles yet; try again in a moment.")
+	}
+	return g, nil
+}
+
+// checkActor refuses what Discord's hierarchy forbids the moderator: to
+// act on themselves, the bot, the owner, or someone whose top role is
+// not below theirs. verb is the action as a sentence says it ("kick").
+func (m *Module) checkActor(r *bot.Request, g bot.GuildInfo, t target, verb string) error {
+	switch {
+	case t.user.ID == r.User.ID:
+		return userErr("You can't %s yourself.", verb)
+	case t.user.ID == m.host.BotID():
+		return userErr("I won't %s myself.", verb)
+	case t.user.ID == g.OwnerID:
+		return userErr("You can't %s %s: they own the server.", verb, t.name())
+	case t.member == nil:
+		return nil // not in the guild: no roles to compare
+	}
+	var mine []snowflake.ID
+	if r.Member != nil {
+		mine = r.Member.Roles
+	}
+	if !g.Outranks(r.User.ID, mine, t.user.ID, t.roles()) {
+		return userErr("You can't %s %s: their top role, %s, is not below yours, %s.", verb, t.name(),
+			topRoleName(g, t.roles()), topRoleName(g, mine))
+	}
+	return nil
+}
+
+// checkBot refuses what Discord would refuse the bot: a missing
+// permission (what says what it is for: "kick members"), or a member
+// whose top role is not below the bot's.
+func (m *Module) checkBot(g bot.GuildInfo, t target, verb string, need discord.Permissions, what string) error {
+	if err := m.botMay(g, need, what); err != nil {
+		return err
+	}
+	if t.member != nil && !g.Outranks(m.host.BotID(), g.BotRoles, t.user.ID, t.roles()) {
+		return userErr("I can't %s %s: their top role, %s, is not below mine, %s. Move my role above theirs in Server Settings → Roles.",
+			verb, t.name(), topRoleName(g, t.roles()), topRoleName(g, g.BotRoles))
+	}
+	return nil
+}
+
+// botMay refuses when the bot lacks a guild permission; what says what
+// for ("ban members").
+func (m *Module) botMay(g bot.GuildInfo, need discord.Permissions, what string) error {
+	have := guildPermissions(g, m.host.BotID(), g.BotRoles)
+	if missing := need &^ have; missing != 0 {
+		return userErr("I need the %s permission to %s here: ask an admin to give it to my role.", permissionNames(missing), what)
+	}
+	return nil
+}
+
+// guildPermissions are a member's guild-wide permissions: @everyone's
+// and their roles', everything for the owner and administrators.
+func guildPermissions(g bot.GuildInfo, user snowflake.ID, roles []snowflake.ID) discord.Permissions {
+	if user == g.OwnerID {
+		return discord.PermissionsAll
+	}
+	var p discord.Permissions
+	for _, r := range g.Roles {
+		if r.ID == g.ID || slices.Contains(roles, r.ID) {
+			p |= r.Permissions
+		}
+	}
+	if p.Has(discord.PermissionAdministrator) {
+		return discord.PermissionsAll
+	}
+	return p
+}
+
+// topRoleName names the highest of roles ("@everyone" for none).
+func topRoleName(g bot.GuildInfo, roles []snowflake.ID) string {
+	name, top := "@everyone", 0
+	for _, r := range g.Roles {
+		if slices.Contains(roles, r.ID) && r.Position > top {
+			name, top = r.Name, r.Position
+		}
+	}
+	return name
+}
+
+var permissionNamesByBit = []struct {
+	p    discord.Permissions
+	name string
+}{
+	{discord.PermissionKickMembers, "KICK_MEMBERS"},
+	{discord.PermissionBanMembers, "BAN_MEMBERS"},
+	{discord.PermissionAdministrator, "ADMINISTRATOR"},
+	{discord.PermissionViewAuditLog, "VIEW_AUDIT_LOG"},
+	{discord.PermissionViewChannel, "VIEW_CHANNEL"},
+	{discord.PermissionSendMessages, "SEND_MESSAGES"},
+	{discord.PermissionManageMessages, "MANAGE_MESSAGES"},
+	{discord.PermissionEmbedLinks, "EMBED_LINKS"},
+	{discord.PermissionReadMessageHistory, "READ_MESSAGE_HISTORY"},
+	{discord.PermissionModerateMembers, "MODERATE_MEMBERS"},
+}
+
+// permissionNames names permission bits as Discord does, "A and B".
+func permissionNames(p discord.Permissions) string {
+	var names []string
+	for _, n := range permissionNamesByBit {
+		if p.Has(n.p) {
+			names = append(names, n.name)
+			p &^= n.p
+		}
+	}
+	if p != 0 {
+		names = append(names, fmt.Sprintf("permission bits %d", uint64(p)))
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

@@ -134,19 +134,23 @@ func reportConcurrent(t *testing.T, op string, err error) {
 }
 
 func BenchmarkModuleEnabled(b *testing.B) {
-	s, err := store.Open(b.Context(), b.TempDir()+"/hearth.db")
-	if err != nil {
-		b.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if err := s.SetModuleEnabled(b.Context(), 42, "moderation", false); err != nil {
-		b.Fatalf("SetModuleEnabled: %v", err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.ModuleEnabled(b.Context(), 42, "moderation"); err != nil {
-			b.Fatalf("ModuleEnabled: %v", err)
-		}
+	for _, cached := range []bool{false, true} {
+		b.Run(map[bool]string{false: "uncached", true: "cached"}[cached], func(b *testing.B) {
+			var opts []store.Option
+			if cached {
+				opts = append(opts, store.WithCache(newCache(b)))
+			}
+			s := openTest(b, opts...)
+			if err := s.SetModuleEnabled(b.Context(), 42, "moderation", false); err != nil {
+				b.Fatalf("SetModuleEnabled: %v", err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.ModuleEnabled(b.Context(), 42, "moderation"); err != nil {
+					b.Fatalf("ModuleEnabled: %v", err)
+				}
+			}
+		})
 	}
 }
 

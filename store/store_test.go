@@ -12,7 +12,7 @@ import (
 
 // openTest opens a store in a fresh temporary directory and closes it
 // when the test ends.
-func openTest(t *testing.T, opts ...store.Option) *store.Store {
+func openTest(t testing.TB, opts ...store.Option) *store.Store {
 	t.Helper()
 	s, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "hearth.db"), opts...)
 	if err != nil {
@@ -24,6 +24,18 @@ func openTest(t *testing.T, opts ...store.Option) *store.Store {
 		}
 	})
 	return s
+}
+
+// newCache returns a cache closed when the test ends (after the stores
+// opened later, which close first).
+func newCache(t testing.TB) *store.Cache {
+	t.Helper()
+	c, err := store.NewCache(16 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 // pragma reads one pragma's value as text.

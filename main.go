@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -74,6 +75,8 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 		newSandboxCommand(),
 		newEmulatorCommand(),
 		newMigrateCommand(load),
+		newBackupCommand(load),
+		newRestoreCommand(load),
 		newConfigCommand(getenv),
 		newCommandsCommand(loadWithToken),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
@@ -112,7 +115,12 @@ Discord: a REST proxy, or an emulator started with "hearth emulator".`,
 // runBot runs the bot until ctx ends: the store, the admin listener and
 // the runtime. gateway is nil in production.
 func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logger, gateway bot.Gateway) error {
-	st, err := store.Open(ctx, cfg.Store.Path)
+	cache, err := store.NewCache(int64(cfg.Store.CacheMB) << 20)
+	if err != nil {
+		return err
+	}
+	defer cache.Close()
+	st, err := store.Open(ctx, cfg.Store.Path, store.WithCache(cache))
 	if err != nil {
 		return err
 	}
@@ -214,6 +222,58 @@ func newMigrateCommand(load func() (config.Config, error)) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&status, "status", false, "only show which migrations are applied")
 	return cmd
+}
+
+func newBackupCommand(load func() (config.Config, error)) *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Take a consistent copy of the database, even while the bot runs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			if to == "" {
+				to = filepath.Join(bot.BackupDir(cfg.Store.Path, cfg.Store.BackupDir), store.BackupName(cfg.Store.Path, time.Now()))
+			}
+			if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+				return fmt.Errorf("backup: %w", err)
+			}
+			if err := store.BackupFile(cmd.Context(), cfg.Store.Path, to); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "backed up to", to)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the backup file (default: a new file in store.backup_dir)")
+	return cmd
+}
+
+func newRestoreCommand(load func() (config.Config, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore FILE",
+		Short: "Put a backup back in place of the database (checks it first; the bot must be stopped)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			previous, err := store.Restore(cmd.Context(), args[0], cfg.Store.Path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "restored %s to %s", args[0], cfg.Store.Path)
+			if previous != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "; the previous database is kept as %s", previous)
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
 }
 
 func newConfigCommand(getenv func(string) string) *cobra.Command {

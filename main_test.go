@@ -144,3 +144,23 @@ func TestVersionPrintsTheVersion(t *testing.T) {
 		t.Fatalf("got %q, %v", out, err)
 	}
 }
+
+func TestBackupThenRestoreRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"HEARTH_STORE_PATH": filepath.Join(dir, "h.db")}
+	if _, err := run(t, env, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "copy.db")
+	out, err := run(t, env, "backup", "--to", backup)
+	if err != nil || !strings.Contains(out, "backed up to "+backup) {
+		t.Fatalf("backup: got %q, %v", out, err)
+	}
+	out, err = run(t, env, "restore", backup)
+	if err != nil || !strings.Contains(out, "restored "+backup) {
+		t.Fatalf("restore: got %q, %v", out, err)
+	}
+	if _, err := run(t, env, "restore", filepath.Join(dir, "missing.db")); err == nil {
+		t.Fatal("restoring a missing file: got no error")
+	}
+}

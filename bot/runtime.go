@@ -48,13 +48,14 @@ type Options struct {
 // Runtime is the running bot: it owns the REST client, the modules, the
 // pipeline, the bus and the gateway, and runs their lifecycle.
 type Runtime struct {
-	opts    Options
-	cfg     config.Config
-	log     *zap.Logger
-	store   *store.Store
-	cache   *store.Cache
-	bus     *bus.InProc
-	metrics *metrics
+	opts     Options
+	cfg      config.Config
+	log      *zap.Logger
+	store    *store.Store
+	cache    *store.Cache
+	ownCache bool // the runtime made the cache and closes it
+	bus      *bus.InProc
+	metrics  *metrics
 
 	restClient rest.Client
 	rest       rest.Rest
@@ -85,9 +86,10 @@ type Runtime struct {
 	stopping      atomic.Bool
 	guilds        *guildTracker
 
-	intents   gateway.Intents
-	started   time.Time
-	readyOnce atomic.Bool
+	intents     gateway.Intents
+	started     time.Time
+	readyOnce   atomic.Bool
+	maintenance sync.WaitGroup // scheduled backups and retention
 }
 
 // moduleState is a module and how far it got.
@@ -128,8 +130,13 @@ func New(o Options) (*Runtime, error) {
 		cooldowns: ratelimit.NewCooldowns(100_000), guilds: newGuildTracker(),
 		events: make(chan pending, 4096), publisherDone: make(chan struct{})}
 	rt.bus = bus.NewInProc(o.Log.Named("bus"))
-	if rt.cache, err = store.NewCache(int64(max(o.Config.Store.CacheMB, 1)) << 20); err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+	if o.Store != nil && o.Store.Cache() != nil {
+		rt.cache = o.Store.Cache() // the store's own: writes invalidate it
+	} else {
+		if rt.cache, err = store.NewCache(int64(max(o.Config.Store.CacheMB, 1)) << 20); err != nil {
+			return nil, fmt.Errorf("bot: %w", err)
+		}
+		rt.ownCache = true
 	}
 	rt.metrics = newMetrics(rt.bus)
 	rt.pipeline = rt.chain()
@@ -244,6 +251,7 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 			}
 		}
 	}
+	rt.startMaintenance()
 	rt.readyOnce.Store(true)
 	rt.log.Info("ready", zap.Int("shards", len(rt.gateway.Status())), zap.Int("modules", rt.activeModules()),
 		zap.Duration("took", time.Since(rt.started)))
@@ -449,7 +457,9 @@ func (rt *Runtime) shutdownEarly() {
 	defer cancel()
 	_ = rt.bus.Close(ctx)
 	rt.restClient.Close(ctx)
-	rt.cache.Close()
+	if rt.ownCache {
+		rt.cache.Close()
+	}
 }
 
 // shutdown stops everything in order, each step with a deadline.
@@ -479,8 +489,11 @@ func (rt *Runtime) shutdown(ctx context.Context) {
 	c, cancel = step(10 * time.Second)
 	rt.restClient.Close(c) // after the shards: disgo's Client.Close would close REST first
 	cancel()
-	rt.cache.Close()
 	rt.cancelBase()
+	rt.maintenance.Wait()
+	if rt.ownCache {
+		rt.cache.Close()
+	}
 	rt.log.Info("stopped")
 }
 

@@ -129,6 +129,17 @@ type Store struct {
 	// CacheMB (store.cache_mb), from 1, is the memory budget of the
 	// in-memory cache in front of the database, in MiB.
 	CacheMB int
+	// BackupEvery (store.backup_every) is the time between two scheduled
+	// backups; 0 turns them off.
+	BackupEvery time.Duration
+	// BackupDir (store.backup_dir) is where backups go; empty means a
+	// "backups" folder beside the database.
+	BackupDir string
+	// BackupKeep (store.backup_keep), from 1, is how many backups to keep.
+	BackupKeep int
+	// RetentionEvery (store.retention_every), above 0, is how often the
+	// job that deletes what modules keep no longer runs.
+	RetentionEvery time.Duration
 }
 
 // AdminOff is the value of admin.addr that disables the admin listener.
@@ -176,9 +187,10 @@ func Default() Config {
 			LargeThreshold: 50,
 		},
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
-		Store:    Store{Path: "hearth.db", CacheMB: 64},
-		Admin:    Admin{Addr: "127.0.0.1:9090"},
-		Log:      Log{Level: "info", Format: "auto"},
+		Store: Store{Path: "hearth.db", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,
+			RetentionEvery: time.Hour},
+		Admin: Admin{Addr: "127.0.0.1:9090"},
+		Log:   Log{Level: "info", Format: "auto"},
 		Pipeline: Pipeline{
 			Concurrency:    64,
 			HandlerTimeout: 30 * time.Second,

@@ -33,6 +33,10 @@ const (
 	wantGuild       = "a guild id (a whole number above 0)"
 	wantPath        = "a file path"
 	wantCacheMB     = "a whole number of MiB from 1"
+	wantBackupEvery = "a duration of 0 (off) or at least 1m, such as 24h"
+	wantBackupDir   = "empty (a backups folder beside the database) or a folder path"
+	wantBackupKeep  = "a whole number from 1"
+	wantRetention   = "a duration of at least 1m, such as 1h"
 	wantAddr        = `"off" or host:port, such as 127.0.0.1:9090`
 	wantLevel       = "one of debug, info, warn, error"
 	wantFormat      = "one of auto, console, json"
@@ -135,6 +139,36 @@ func schema() []key {
 			check: func(c *Config) string {
 				v := c.Store.CacheMB
 				return unless(v >= 1, strconv.Itoa(v), wantCacheMB)
+			},
+		},
+		{
+			path: "store.backup_every",
+			set:  setDuration(func(c *Config) *time.Duration { return &c.Store.BackupEvery }, wantBackupEvery),
+			check: func(c *Config) string {
+				v := c.Store.BackupEvery
+				return unless(v == 0 || v >= time.Minute, strconv.Quote(v.String()), wantBackupEvery)
+			},
+		},
+		{
+			path: "store.backup_dir",
+			set:  setString(func(c *Config) *string { return &c.Store.BackupDir }, wantBackupDir),
+			check: func(c *Config) string {
+				return unless(!strings.ContainsRune(c.Store.BackupDir, 0), strconv.Quote(c.Store.BackupDir), wantBackupDir)
+			},
+		},
+		{
+			path: "store.backup_keep",
+			set:  setInt(func(c *Config) *int { return &c.Store.BackupKeep }, wantBackupKeep),
+			check: func(c *Config) string {
+				return unless(c.Store.BackupKeep >= 1, strconv.Itoa(c.Store.BackupKeep), wantBackupKeep)
+			},
+		},
+		{
+			path: "store.retention_every",
+			set:  setDuration(func(c *Config) *time.Duration { return &c.Store.RetentionEvery }, wantRetention),
+			check: func(c *Config) string {
+				v := c.Store.RetentionEvery
+				return unless(v >= time.Minute, strconv.Quote(v.String()), wantRetention)
 			},
 		},
 		{

@@ -481,6 +481,7 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 		`hearth_gateway_events_total{type="INTERACTION_CREATE"} 1`,
 		`hearth_rest_requests_total{route="POST /interactions/{id}/{token}/callback",status="204"} 1`,
 		`hearth_interactions_shed_total 0`,
+		`hearth_cache_hits_total`,
 	} {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics: want a line with %q", want)

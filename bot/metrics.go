@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hearthbot/hearth/bot/bus"
+	"github.com/hearthbot/hearth/store"
 )
 
 // metrics are the host's Prometheus metrics, in a registry of its own
@@ -20,7 +21,7 @@ type metrics struct {
 	shardReady      *prometheus.GaugeVec
 }
 
-func newMetrics(b *bus.InProc) *metrics {
+func newMetrics(b *bus.InProc, c *store.Cache) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		commandDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -45,7 +46,35 @@ func newMetrics(b *bus.InProc) *metrics {
 	if b != nil {
 		m.reg.MustRegister(busCollector{b})
 	}
+	if c != nil {
+		m.reg.MustRegister(cacheCollector{c})
+	}
 	return m
+}
+
+// cacheCollector reads the store cache's counters at scrape time.
+type cacheCollector struct{ c *store.Cache }
+
+var (
+	cacheHitsDesc      = prometheus.NewDesc("hearth_cache_hits_total", "Cache look-ups served from memory.", nil, nil)
+	cacheMissesDesc    = prometheus.NewDesc("hearth_cache_misses_total", "Cache look-ups that went to the database.", nil, nil)
+	cacheStaleDesc     = prometheus.NewDesc("hearth_cache_stale_total", "Cached entries refused because a write to their key came after them.", nil, nil)
+	cacheEvictionsDesc = prometheus.NewDesc("hearth_cache_evictions_total", "Entries pushed out to stay within store.cache_mb.", nil, nil)
+)
+
+func (c cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- cacheHitsDesc
+	ch <- cacheMissesDesc
+	ch <- cacheStaleDesc
+	ch <- cacheEvictionsDesc
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	m := c.c.Metrics()
+	ch <- prometheus.MustNewConstMetric(cacheHitsDesc, prometheus.CounterValue, float64(m.Hits))
+	ch <- prometheus.MustNewConstMetric(cacheMissesDesc, prometheus.CounterValue, float64(m.Misses))
+	ch <- prometheus.MustNewConstMetric(cacheStaleDesc, prometheus.CounterValue, float64(m.Stale))
+	ch <- prometheus.MustNewConstMetric(cacheEvictionsDesc, prometheus.CounterValue, float64(m.Evictions))
 }
 
 // busCollector reads the bus's per-subscription statistics at scrape time.

@@ -138,7 +138,7 @@ func New(o Options) (*Runtime, error) {
 		}
 		rt.ownCache = true
 	}
-	rt.metrics = newMetrics(rt.bus)
+	rt.metrics = newMetrics(rt.bus, rt.cache)
 	rt.pipeline = rt.chain()
 	rt.gateway = o.Gateway
 	hc := o.HTTPClient

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -120,7 +121,8 @@ func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logge
 		return err
 	}
 	defer cache.Close()
-	st, err := store.Open(ctx, cfg.Store.Path, store.WithCache(cache))
+	st, err := store.Open(ctx, cfg.Store.Path, store.WithCache(cache),
+		store.WithSynchronous(store.Synchronous(strings.ToUpper(cfg.Store.Synchronous))))
 	if err != nil {
 		return err
 	}

@@ -126,6 +126,10 @@ func (s Sync) String() string {
 type Store struct {
 	// Path (store.path) is the SQLite database file.
 	Path string
+	// Synchronous (store.synchronous) is SQLite's synchronous mode: normal
+	// (a power loss may lose the last commits, never corrupts) or full (an
+	// fsync per commit).
+	Synchronous string
 	// CacheMB (store.cache_mb), from 1, is the memory budget of the
 	// in-memory cache in front of the database, in MiB.
 	CacheMB int
@@ -187,7 +191,7 @@ func Default() Config {
 			LargeThreshold: 50,
 		},
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
-		Store: Store{Path: "hearth.db", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,
+		Store: Store{Path: "hearth.db", Synchronous: "normal", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,
 			RetentionEvery: time.Hour},
 		Admin: Admin{Addr: "127.0.0.1:9090"},
 		Log:   Log{Level: "info", Format: "auto"},

@@ -33,6 +33,7 @@ const (
 	wantGuild       = "a guild id (a whole number above 0)"
 	wantPath        = "a file path"
 	wantCacheMB     = "a whole number of MiB from 1"
+	wantSynchronous = "one of normal, full"
 	wantBackupEvery = "a duration of 0 (off) or at least 1m, such as 24h"
 	wantBackupDir   = "empty (a backups folder beside the database) or a folder path"
 	wantBackupKeep  = "a whole number from 1"
@@ -131,6 +132,14 @@ func schema() []key {
 			check: func(c *Config) string {
 				p := c.Store.Path
 				return unless(p != "" && !strings.ContainsRune(p, 0), strconv.Quote(p), wantPath)
+			},
+		},
+		{
+			path: "store.synchronous",
+			set:  setString(func(c *Config) *string { return &c.Store.Synchronous }, wantSynchronous),
+			check: func(c *Config) string {
+				ok := slices.Contains([]string{"normal", "full"}, c.Store.Synchronous)
+				return unless(ok, strconv.Quote(c.Store.Synchronous), wantSynchronous)
 			},
 		},
 		{

@@ -181,6 +181,10 @@ func retryAfterHeader(d time.Duration) string {
 // Inject429 makes the next n requests to route answer 429 with the given
 // scope ("user" or "shared") and retry_after, while the route's headers
 // still show what its bucket really has left (contract C.4, C.11, C.12).
+// With scope "global" the answer is a global 429 as Discord sends it:
+// Retry-After rounded up, X-RateLimit-Global, no bucket headers and
+// "global": true (contract A.1.8, C.5); interaction routes, exempt from
+// the global limit, never get one.
 func (s *Server) Inject429(route string, n int, scope string, retryAfter time.Duration) {
 	s.limits.mu.Lock()
 	s.limits.forced[route] = &forced429{left: n, scope: scope, retryAfter: retryAfter}

@@ -166,12 +166,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, aut
 		if token == "" {
 			key = "global-ip:" + clientIP(r)
 		}
+		if ra, ok := s.takeForcedGlobal(route); ok { // injected: the window itself is untouched
+			rec.Scope = "global"
+			answer(429, writeGlobal429(hdr, ra))
+			return
+		}
 		if d := l.counter.Take(key, l.global, now); !d.Allowed {
 			rec.Scope = "global"
-			hdr.Set("Retry-After", retryAfterHeader(d.RetryAfter))
-			hdr.Set("X-RateLimit-Global", "true")
-			hdr.Set("X-RateLimit-Scope", "global")
-			answer(429, map[string]any{"message": "You are being rate limited.", "retry_after": jsonSeconds(d.RetryAfter), "global": true})
+			answer(429, writeGlobal429(hdr, d.RetryAfter))
 			return
 		}
 	}
@@ -190,7 +192,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, aut
 		key := rl.Bucket + "|" + rec.Major
 		l.mu.Lock()
 		forced := l.forced[route]
-		if forced != nil && forced.left > 0 {
+		if forced != nil && forced.left > 0 && forced.scope != "global" {
 			forced.left--
 		} else {
 			forced = nil

@@ -58,6 +58,7 @@ type Runtime struct {
 	metrics  *metrics
 
 	restClient rest.Client
+	limiter    *ratelimit.Limiter
 	rest       rest.Rest
 	restAPI    REST
 	gateway    Gateway
@@ -150,12 +151,17 @@ func New(o Options) (*Runtime, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc = &http.Client{Timeout: hc.Timeout, Transport: countingTransport{next: next, m: rt.metrics}}
+	// Counting sees every attempt; the retry transport repeats idempotent
+	// requests that met a 5xx, a few times with jitter (the limiter never
+	// sees those).
+	hc = &http.Client{Timeout: hc.Timeout, Transport: ratelimit.NewRetryTransport(countingTransport{next: next, m: rt.metrics})}
+	rt.limiter = ratelimit.New(ratelimit.WithLogger(o.Log.Named("ratelimit")),
+		ratelimit.WithGlobalLimit(o.Config.Discord.GlobalLimit))
+	rt.metrics.reg.MustRegister(limiterCollector{rt.limiter})
 	restOpts := []rest.ClientConfigOpt{
 		rest.WithHTTPClient(hc),
-		// disgo's default limiter races and is replaced by the
-		// rate-limiting work; until then no limiter (docs/known-issues.md).
-		rest.WithRateLimiter(rest.NewNoopRateLimiter()),
+		// Hearth's bucket-aware limiter (package ratelimit), not disgo's.
+		rest.WithRateLimiter(rt.limiter),
 		rest.WithLogger(logging.Slog(o.Log.Named("disgo"))),
 		rest.WithUserAgent("DiscordBot (https://github.com/hearthbot/hearth, " + versionOr(o.Version) + ")"),
 	}

@@ -57,6 +57,10 @@ type Discord struct {
 	Shards Shards
 	// Compression (discord.compression) is the gateway transport compression.
 	Compression Compression
+	// GlobalLimit (discord.global_limit), from 1, is how many REST requests
+	// per second the bot may send in all (Discord's global limit: 50,
+	// more for bots Discord raised); interaction answers do not count.
+	GlobalLimit int
 	// LargeThreshold (discord.large_threshold), from 50 to 250, is the member count above which
 	// Discord sends a guild without its offline members.
 	LargeThreshold int
@@ -189,6 +193,7 @@ func Default() Config {
 			Shards:         Shards{Auto: true},
 			Compression:    CompressionZstdStream,
 			LargeThreshold: 50,
+			GlobalLimit:    50,
 		},
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
 		Store: Store{Path: "hearth.db", Synchronous: "normal", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,

@@ -169,7 +169,7 @@ func TestLoadReportsProblems(t *testing.T) {
 		want string
 	}{
 		{"unknown section", "bogus: 1", `config: hearth.yaml:1: bogus: unknown key; the sections are discord, commands, store, admin, log, pipeline, modules`},
-		{"unknown key", "discord:\n  bogus: 1", `config: hearth.yaml:2: discord.bogus: unknown key; discord has token_env, rest_url, gateway_url, shards, compression, large_threshold`},
+		{"unknown key", "discord:\n  bogus: 1", `config: hearth.yaml:2: discord.bogus: unknown key; discord has token_env, rest_url, gateway_url, shards, compression, large_threshold, global_limit`},
 		{"odd key quoted", "log: {\"a b\": 1}", `config: hearth.yaml:1: log."a b": unknown key; log has level, format`},
 		{"token in discord", "discord:\n  token: abc.def", `config: hearth.yaml:2: discord.token: the bot token is never read from the file: set the environment variable HEARTH_TOKEN (named by discord.token_env) instead`},
 		{"token at the top", "discord: {token_env: BOT}\ntoken: abc", `config: hearth.yaml:2: token: the bot token is never read from the file: set the environment variable BOT (named by discord.token_env) instead`},
@@ -240,7 +240,7 @@ log: {level: verbose, format: text}
 	_, err := load("hearth.yaml", []byte(yml), env(map[string]string{"HEARTH_STORE_PATH": "", "HEARTH_ADMIN_ADDR": "nowhere"}))
 	want := []string{
 		`config: hearth.yaml:3: discord.shards: "many" is not "auto" or a whole number from 1`,
-		`config: hearth.yaml:4: discord.bogus: unknown key; discord has token_env, rest_url, gateway_url, shards, compression, large_threshold`,
+		`config: hearth.yaml:4: discord.bogus: unknown key; discord has token_env, rest_url, gateway_url, shards, compression, large_threshold, global_limit`,
 		`config: hearth.yaml:6: pipeline.concurrency: 0 is not a whole number from 1`,
 		`config: hearth.yaml:7: log.level: "verbose" is not one of debug, info, warn, error`,
 		`config: hearth.yaml:7: log.format: "text" is not one of auto, console, json`,
@@ -267,6 +267,7 @@ func TestEnvironmentNames(t *testing.T) {
 		"HEARTH_DISCORD_SHARDS",
 		"HEARTH_DISCORD_COMPRESSION",
 		"HEARTH_DISCORD_LARGE_THRESHOLD",
+		"HEARTH_DISCORD_GLOBAL_LIMIT",
 		"HEARTH_COMMANDS_SYNC",
 		"HEARTH_STORE_PATH",
 		"HEARTH_STORE_SYNCHRONOUS",

@@ -29,6 +29,7 @@ const (
 	wantShards      = `"auto" or a whole number from 1`
 	wantCompression = "one of none, zlib-stream, zstd-stream"
 	wantThreshold   = "a whole number from 50 to 250"
+	wantGlobalLimit = "a whole number of requests per second from 1 (Discord's default is 50)"
 	wantSync        = `"global", "off" or a list of guild ids`
 	wantGuild       = "a guild id (a whole number above 0)"
 	wantPath        = "a file path"
@@ -119,6 +120,13 @@ func schema() []key {
 			check: func(c *Config) string {
 				v := c.Discord.LargeThreshold
 				return unless(v >= 50 && v <= 250, strconv.Itoa(v), wantThreshold)
+			},
+		},
+		{
+			path: "discord.global_limit",
+			set:  setInt(func(c *Config) *int { return &c.Discord.GlobalLimit }, wantGlobalLimit),
+			check: func(c *Config) string {
+				return unless(c.Discord.GlobalLimit >= 1, strconv.Itoa(c.Discord.GlobalLimit), wantGlobalLimit)
 			},
 		},
 		{

@@ -448,33 +448,11 @@ func channelRef(g *Guild, text string) (*Channel, error) {
 // @original to be edited or a followup to arrive, at most the reply wait
 // (WithReplyWait). Without a first callback the Reply is Expired.
 func (s *Server) RunCommand(guild, channel, member Snowflake, line string) (Reply, error) {
-	l, err := cmdline.Parse(line)
+	id, _, err := s.StartCommand(guild, channel, member, line)
 	if err != nil {
-		return Reply{}, fmt.Errorf("discordtest: %w", err)
-	}
-	s.mu.Lock()
-	inv, err := s.invoke(guild, channel, member, l, "")
-	if err != nil {
-		s.mu.Unlock()
 		return Reply{}, err
 	}
-	p := s.newPending(interactionCommand, inv.g, inv.ch, inv.m)
-	p.meta.Name, p.meta.CommandType = inv.name, commandChatInput
-	data := map[string]any{"id": inv.cmd.ID, "name": inv.cmd.Name, "type": commandChatInput}
-	if len(inv.options) > 0 {
-		data["options"] = inv.options
-	}
-	if r := inv.resolved.json(); r != nil {
-		data["resolved"] = r
-	}
-	if inv.cmd.GuildID != 0 {
-		data["guild_id"] = inv.cmd.GuildID
-	}
-	payload := s.interactionBase(p, inv.g, inv.ch, inv.m)
-	payload["data"] = data
-	s.dispatch(p, payload)
-	s.mu.Unlock()
-	return s.await(p.id), nil
+	return s.await(id), nil
 }
 
 // Autocomplete types a command line with the cursor in the option named

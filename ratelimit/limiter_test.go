@@ -305,3 +305,23 @@ func FuzzUnlock(f *testing.F) {
 		}
 	})
 }
+
+func TestResetForgetsFusesAndPauses(t *testing.T) {
+	// disgo's RateLimiter.Reset: back to what a new Limiter knows, for a
+	// bot given a new token.
+	clk := newFakeClock(t0)
+	l := New(WithClock(clk))
+	ep := channelEP(0)
+	_ = l.Wait(context.Background(), ep)
+	_ = l.Unlock(ep, answer(401, `{"message":"401: Unauthorized","code":0}`))
+	if err := l.Wait(context.Background(), channelEP(0)); !errors.Is(err, ErrTokenInvalid) {
+		t.Fatalf("got %v; want ErrTokenInvalid", err)
+	}
+	l.Reset()
+	if s := l.Stats(); s.TokenInvalid || s.InvalidRequests != 0 || s.Keys != 0 {
+		t.Errorf("got %+v after Reset; want a clean slate", s)
+	}
+	if err := immediate(t, func() error { return l.Wait(context.Background(), channelEP(0)) }); err != nil {
+		t.Errorf("got %v after Reset; want the request let go", err)
+	}
+}

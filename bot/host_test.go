@@ -482,6 +482,8 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 		`hearth_rest_requests_total{route="POST /interactions/{id}/{token}/callback",status="204"} 1`,
 		`hearth_interactions_shed_total 0`,
 		`hearth_cache_hits_total`,
+		`hearth_rest_invalid_requests 0`,
+		`hearth_rest_token_invalid 0`,
 	} {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics: want a line with %q", want)

@@ -154,10 +154,17 @@ func New(o Options) (*Runtime, error) {
 	// Counting sees every attempt; the retry transport repeats idempotent
 	// requests that met a 5xx, a few times with jitter (the limiter never
 	// sees those).
-	hc = &http.Client{Timeout: hc.Timeout, Transport: ratelimit.NewRetryTransport(countingTransport{next: next, m: rt.metrics})}
+	retry := ratelimit.NewRetryTransport(countingTransport{next: next, m: rt.metrics})
+	hc = &http.Client{Timeout: hc.Timeout, Transport: retry}
+	alerts := o.Log.Named("ratelimit")
 	rt.limiter = ratelimit.New(ratelimit.WithLogger(o.Log.Named("ratelimit")),
-		ratelimit.WithGlobalLimit(o.Config.Discord.GlobalLimit))
-	rt.metrics.reg.MustRegister(limiterCollector{rt.limiter})
+		ratelimit.WithGlobalLimit(o.Config.Discord.GlobalLimit),
+		// A Cloudflare ban, a refused token or a climbing invalid-request
+		// count needs a person: say it loudly.
+		ratelimit.WithAlert(func(a ratelimit.Alert) {
+			alerts.Error("Discord REST alert: "+a.Kind, zap.Error(a.Err), zap.Time("at", a.At))
+		}))
+	rt.metrics.reg.MustRegister(limiterCollector{l: rt.limiter, retry: retry})
 	restOpts := []rest.ClientConfigOpt{
 		rest.WithHTTPClient(hc),
 		// Hearth's bucket-aware limiter (package ratelimit), not disgo's.

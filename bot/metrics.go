@@ -15,7 +15,6 @@ type metrics struct {
 	commandDuration *prometheus.HistogramVec
 	gatewayEvents   *prometheus.CounterVec
 	restRequests    *prometheus.CounterVec
-	rest429         *prometheus.CounterVec
 	shed            prometheus.Counter
 	deferred        prometheus.Counter
 	shardReady      *prometheus.GaugeVec
@@ -32,8 +31,6 @@ func newMetrics(b *bus.InProc, c *store.Cache) *metrics {
 			Name: "hearth_gateway_events_total", Help: "Gateway dispatches received, by type."}, []string{"type"}),
 		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hearth_rest_requests_total", Help: "Discord REST requests, by route and status."}, []string{"route", "status"}),
-		rest429: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hearth_rest_rate_limited_total", Help: "Discord REST 429 answers, by scope."}, []string{"scope"}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hearth_interactions_shed_total", Help: "Interactions answered \"busy\" because the pipeline was full."}),
 		deferred: prometheus.NewCounter(prometheus.CounterOpts{
@@ -41,7 +38,7 @@ func newMetrics(b *bus.InProc, c *store.Cache) *metrics {
 		shardReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "hearth_shard_ready", Help: "1 when the shard is connected and ready."}, []string{"shard"}),
 	}
-	m.reg.MustRegister(m.commandDuration, m.gatewayEvents, m.restRequests, m.rest429, m.shed, m.deferred, m.shardReady,
+	m.reg.MustRegister(m.commandDuration, m.gatewayEvents, m.restRequests, m.shed, m.deferred, m.shardReady,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if b != nil {
 		m.reg.MustRegister(busCollector{b})

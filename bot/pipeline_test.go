@@ -2,9 +2,7 @@ package bot_test
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,7 +76,7 @@ func TestPanickingCommandAnswersWithAReferenceAndTheNextWorks(t *testing.T) {
 	}
 }
 
-func TestPermissionDenialNamesThePermission(t *testing.T) {
+func TestACommandNeedingAPermissionIsHiddenFromMembersWithout(t *testing.T) {
 	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
 		{Name: "purge", Description: "Deletes", Permissions: discord.PermissionManageMessages, Handler: reply("purged")},
 	}}})
@@ -124,27 +122,4 @@ func TestSlowHandlerIsDeferredAndAnswersAsAnEdit(t *testing.T) {
 	if r.RespondedAfter > 3*time.Second {
 		t.Fatalf("first response after %v; want within 3 s", r.RespondedAfter)
 	}
-}
-
-func TestValidationNamesTheOptionAndRule(t *testing.T) {
-	var calls atomic.Int32
-	h := bottest.New(t, []bot.Module{&testModule{id: "demo", commands: []bot.Command{
-		{Name: "echo", Description: "Echoes", Options: []bot.Option{
-			{Name: "text", Description: "What to say", Type: bot.OptionString, Required: true, MaxLength: 10},
-		}, Handler: func(_ context.Context, r *bot.Request) (bot.Response, error) {
-			calls.Add(1)
-			s, _ := r.String("text")
-			return bot.Response{Content: s}, nil
-		}},
-	}}})
-	if r := person(t, h, "member1", `/echo text:"hi there"`); r.Content != "hi there" {
-		t.Fatalf("got %+v; want the echo", r)
-	}
-	// The emulator enforces max_length as Discord does, so the host's own
-	// check is tested on a schema Discord would not enforce: see
-	// TestHostRevalidatesOptions in the internal tests.
-	if calls.Load() != 1 {
-		t.Fatalf("handler calls: got %d; want 1", calls.Load())
-	}
-	_ = errors.New
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// countingTransport counts every REST answer by route and status, and
-// 429s by scope, for /metrics.
+// countingTransport counts every REST answer by route and status, for
+// /metrics (the limiter counts 429s by scope).
 type countingTransport struct {
 	next http.RoundTripper
 	m    *metrics
@@ -41,15 +41,5 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	t.m.restRequests.WithLabelValues(routeLabel(r), strconv.Itoa(resp.StatusCode)).Inc()
-	if resp.StatusCode == http.StatusTooManyRequests {
-		scope := resp.Header.Get("X-RateLimit-Scope")
-		if scope == "" {
-			scope = "unknown"
-			if resp.Header.Get("Via") == "" {
-				scope = "cloudflare"
-			}
-		}
-		t.m.rest429.WithLabelValues(scope).Inc()
-	}
 	return resp, nil
 }

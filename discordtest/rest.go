@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hearthbot/hearth/discordtest/internal/quota"
 )
 
 // apiPrefix is where the REST API lives, as on discord.com.
@@ -312,5 +310,3 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
-
-var _ = quota.Window{}

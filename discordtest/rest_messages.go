@@ -380,11 +380,9 @@ func (s *Server) bulkDelete(c *call) (int, any) {
 // emoji must arrive URL-encoded (contract A.1.22): raw non-ASCII in the
 // request line, or an unknown custom emoji, is 10014.
 func (s *Server) reactionTarget(c *call, need uint64) (*Message, string, *apiError) {
-	raw := c.r.URL.EscapedPath()
 	if c.r.URL.RawPath == "" && strings.ContainsFunc(c.r.RequestURI, func(r rune) bool { return r >= utf8.RuneSelf }) {
 		return nil, "", errUnknownEmoji
 	}
-	_ = raw
 	emoji, err := url.PathUnescape(c.r.PathValue("emoji"))
 	if err != nil || emoji == "" || !validEmoji(emoji) {
 		return nil, "", errUnknownEmoji

@@ -108,13 +108,6 @@ func (c *Cache) Wait() {
 	c.r.Wait()
 }
 
-// Stats reports hits, misses and evictions so far. A ReadThrough that
-// found an entry older than a write counts as a miss.
-func (c *Cache) Stats() (hits, misses, evictions uint64) {
-	m := c.Metrics()
-	return m.Hits, m.Misses, m.Evictions
-}
-
 // CacheMetrics are a cache's counters since it was created.
 type CacheMetrics struct {
 	// Hits and Misses count look-ups (Get and ReadThrough). A ReadThrough

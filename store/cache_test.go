@@ -27,8 +27,8 @@ func TestCacheSetGetDelAndStats(t *testing.T) {
 	if _, ok := c.Get("guild:1:settings"); ok {
 		t.Fatal("got a deleted value")
 	}
-	if hits, misses, _ := c.Stats(); hits != 1 || misses != 1 {
-		t.Fatalf("got %d hits, %d misses; want 1 and 1", hits, misses)
+	if m := c.Metrics(); m.Hits != 1 || m.Misses != 1 {
+		t.Fatalf("got %d hits, %d misses; want 1 and 1", m.Hits, m.Misses)
 	}
 }
 

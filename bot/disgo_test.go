@@ -166,9 +166,37 @@ func (m *contentModule) Needs() bot.Needs {
 	return bot.Needs{Intents: gateway.IntentGuildMessages | gateway.IntentMessageContent}
 }
 
+func TestDisgoUngrantedPrivilegedIntentIsLeftOutWithAWarning(t *testing.T) {
+	srv := discordtest.New(t, discordtest.WithPrivilegedIntents(0))
+	logs := &syncBuffer{}
+	stop, rt, _ := runWithDisgo(t, srv, []bot.Module{&contentModule{testModule{id: "automod"}}}, logs)
+	waitReady(t, rt)
+	sessions := srv.GatewaySessions()
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(sessions) == 0 || gateway.Intents(sessions[0].Intents).Has(gateway.IntentMessageContent) {
+		t.Fatalf("sessions %+v; want one identified without MESSAGE_CONTENT", sessions)
+	}
+	for _, want := range []string{"MESSAGE CONTENT INTENT", "Privileged Gateway Intents", `"logger":"automod"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log does not mention %q", want)
+		}
+	}
+}
+
+// When Discord cannot say which intents the application has, the bot
+// asks for them all and a 4014 is explained.
 func TestDisgoRefusedPrivilegedIntentIsReportedClearly(t *testing.T) {
 	srv := discordtest.New(t, discordtest.WithPrivilegedIntents(0))
-	stop, _, done := runWithDisgo(t, srv, []bot.Module{&contentModule{testModule{id: "automod"}}}, &syncBuffer{})
+	srv.Inject429("GET /applications/@me", 1000, "global", time.Millisecond)
+	logs := &syncBuffer{}
+	stop, _, done := runWithDisgo(t, srv, []bot.Module{&contentModule{testModule{id: "automod"}}}, logs)
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
 	select {
 	case <-done:
 		err := stop()

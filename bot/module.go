@@ -85,3 +85,10 @@ func MigrationSets(mods []Module) []store.Migrations {
 	}
 	return sets
 }
+
+// GuildData is a module that keeps data per guild. When the bot has been
+// out of a guild for longer than the grace period (store.guild_grace),
+// the host calls DeleteGuild to erase it; a guild outage never does.
+type GuildData interface {
+	DeleteGuild(ctx context.Context, guildID snowflake.ID) error
+}

@@ -159,7 +159,7 @@ func (rt *Runtime) withCorrelation(next step) step {
 			inv.comp.CorrelationID, inv.comp.Log = inv.ref, inv.log
 		}
 		start := time.Now()
-		resp, err := next(ctx, inv)
+		resp, err := next(WithCorrelation(ctx, inv.ref), inv)
 		fields := []zap.Field{zap.String("outcome", inv.outcome), zap.Duration("took", time.Since(start))}
 		switch inv.outcome {
 		case outcomeOK, outcomeUserError:

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -16,6 +17,8 @@ import (
 type REST struct {
 	Messages Messages
 	Members  Members
+	Guilds   Guilds
+	Channels Channels
 }
 
 // Messages sends and manages messages.
@@ -42,6 +45,24 @@ type Members interface {
 	Unban(ctx context.Context, guildID, userID snowflake.ID, reason string) error
 }
 
+// Guilds reads and edits guilds.
+type Guilds interface {
+	Get(ctx context.Context, guildID snowflake.ID) (*discord.RestGuild, error)
+	// SetVerificationLevel sets the level a member must meet to talk
+	// (MANAGE_GUILD).
+	SetVerificationLevel(ctx context.Context, guildID snowflake.ID, level discord.VerificationLevel, reason string) error
+}
+
+// Channels reads channels and edits their permission overwrites
+// (MANAGE_ROLES).
+type Channels interface {
+	Get(ctx context.Context, channelID snowflake.ID) (discord.Channel, error)
+	// SetOverwrite creates or replaces the overwrite of a role or member.
+	SetOverwrite(ctx context.Context, channelID snowflake.ID, o discord.PermissionOverwrite, reason string) error
+	// DeleteOverwrite removes the overwrite of a role or member.
+	DeleteOverwrite(ctx context.Context, channelID, overwriteID snowflake.ID, reason string) error
+}
+
 // pingNobody is the allowed_mentions of everything the bot sends unless
 // a module asks otherwise.
 func pingNobody(am *discord.AllowedMentions) *discord.AllowedMentions {
@@ -64,7 +85,7 @@ type discordREST struct{ r rest.Rest }
 
 func newREST(r rest.Rest) REST {
 	d := discordREST{r}
-	return REST{Messages: d, Members: d}
+	return REST{Messages: d, Members: d, Guilds: discordGuilds{r}, Channels: discordChannels{r}}
 }
 
 func (d discordREST) Send(ctx context.Context, channelID snowflake.ID, m discord.MessageCreate) (*discord.Message, error) {
@@ -122,7 +143,46 @@ func (d discordREST) Unban(ctx context.Context, guildID, userID snowflake.ID, re
 	return d.r.DeleteBan(guildID, userID, opts(ctx, reason)...)
 }
 
+// discordGuilds and discordChannels implement Guilds and Channels; they
+// are types of their own because both interfaces have a Get.
+type (
+	discordGuilds   struct{ r rest.Rest }
+	discordChannels struct{ r rest.Rest }
+)
+
+func (d discordGuilds) Get(ctx context.Context, guildID snowflake.ID) (*discord.RestGuild, error) {
+	return d.r.GetGuild(guildID, false, opts(ctx, "")...)
+}
+
+func (d discordGuilds) SetVerificationLevel(ctx context.Context, guildID snowflake.ID, level discord.VerificationLevel, reason string) error {
+	_, err := d.r.UpdateGuild(guildID, discord.GuildUpdate{VerificationLevel: omit.NewPtr(level)}, opts(ctx, reason)...)
+	return err
+}
+
+func (d discordChannels) Get(ctx context.Context, channelID snowflake.ID) (discord.Channel, error) {
+	return d.r.GetChannel(channelID, opts(ctx, "")...)
+}
+
+func (d discordChannels) SetOverwrite(ctx context.Context, channelID snowflake.ID, o discord.PermissionOverwrite, reason string) error {
+	var upd discord.PermissionOverwriteUpdate
+	switch ow := o.(type) {
+	case discord.RolePermissionOverwrite:
+		upd = discord.RolePermissionOverwriteUpdate{Allow: &ow.Allow, Deny: &ow.Deny}
+	case discord.MemberPermissionOverwrite:
+		upd = discord.MemberPermissionOverwriteUpdate{Allow: &ow.Allow, Deny: &ow.Deny}
+	default:
+		return fmt.Errorf("bot: set overwrite: unknown overwrite type %T", o)
+	}
+	return d.r.UpdatePermissionOverwrite(channelID, o.ID(), upd, opts(ctx, reason)...)
+}
+
+func (d discordChannels) DeleteOverwrite(ctx context.Context, channelID, overwriteID snowflake.ID, reason string) error {
+	return d.r.DeletePermissionOverwrite(channelID, overwriteID, opts(ctx, reason)...)
+}
+
 var (
 	_ Messages = discordREST{}
 	_ Members  = discordREST{}
+	_ Guilds   = discordGuilds{}
+	_ Channels = discordChannels{}
 )

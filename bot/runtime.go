@@ -88,6 +88,8 @@ type Runtime struct {
 	guilds        *guildTracker
 
 	intents     gateway.Intents
+	denied      gateway.Intents // privileged intents Discord did not grant
+	sections    map[string]Section
 	started     time.Time
 	readyOnce   atomic.Bool
 	maintenance sync.WaitGroup // scheduled backups and retention
@@ -240,6 +242,8 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 		rt.shutdownEarly()
 		return err
 	}
+	rt.denied = rt.deniedIntents(ctx, rt.needs().Intents)
+	rt.reportDenied()
 	rt.intents = rt.needs().Intents
 	if rt.gateway == nil {
 		rt.gateway = newDisgoGateway(rt, gw)
@@ -264,6 +268,7 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 			}
 		}
 	}
+	rt.reportDegraded()
 	rt.startMaintenance()
 	rt.readyOnce.Store(true)
 	rt.log.Info("ready", zap.Int("shards", len(rt.gateway.Status())), zap.Int("modules", rt.activeModules()),
@@ -297,6 +302,7 @@ func (rt *Runtime) initModules(ctx context.Context) error {
 		err := m.Init(ctx, h)
 		if errors.Is(err, ErrSkip) {
 			ms.skipped = true
+			delete(rt.sections, m.ID())
 			h.log.Info("module stands aside")
 			for _, s := range h.subs {
 				s.Unsubscribe()
@@ -369,6 +375,7 @@ func (rt *Runtime) needs() Needs {
 			n.Caches |= x.Caches
 		}
 	}
+	n.Intents &^= rt.denied
 	return n
 }
 

@@ -844,3 +844,46 @@ func TestDMChannel(t *testing.T) {
 	status, body, _ = api(t, srv, "POST", "/users/@me/channels", map[string]any{})
 	wantError(t, "no recipient", status, body, 400, 50035)
 }
+
+func TestEditGuildVerificationLevel(t *testing.T) {
+	srv, _ := newGuildServer(t, WithBotPermissions(DefaultBotPermissions|PermManageGuild),
+		WithRouteLimit("PATCH /guilds/{guild_id}", RouteLimit{Bucket: "guild-edit", Limit: 100, Period: time.Second}))
+	g := srv.Guilds()[0]
+	b := connectRawBot(t, srv, guildTestIntents)
+	path := "/guilds/" + g.ID.String()
+	for _, tc := range []struct {
+		name   string
+		body   any
+		status int
+		code   int
+	}{
+		{"level above 4", map[string]any{"verification_level": 5}, 400, 50035},
+		{"level not a number", map[string]any{"verification_level": "high"}, 400, 50035},
+		{"name too short", map[string]any{"name": "x"}, 400, 50035},
+	} {
+		status, body, _ := api(t, srv, "PATCH", path, tc.body)
+		wantError(t, tc.name, status, body, tc.status, tc.code)
+	}
+	if status, body := apiReason(t, srv, "PATCH", path, "raid", map[string]any{"verification_level": 3}); status != 200 {
+		t.Fatalf("PATCH guild: got %d %s; want 200", status, body)
+	}
+	var upd struct {
+		ID    Snowflake `json:"id"`
+		Level int       `json:"verification_level"`
+	}
+	_ = json.Unmarshal(waitMatch(b, "GUILD_UPDATE", hasID(g.ID)), &upd)
+	if upd.Level != 3 {
+		t.Fatalf("GUILD_UPDATE verification_level: got %d; want 3", upd.Level)
+	}
+	if after, _ := srv.Guild(g.ID); after.VerificationLevel != 3 {
+		t.Fatalf("state: got level %d; want 3", after.VerificationLevel)
+	}
+	if a := lastAudit(t, srv, g.ID); a.ActionType != AuditGuildUpdate || a.Reason != "raid" {
+		t.Fatalf("audit: got %+v; want 1 with the reason", a)
+	}
+
+	without, _ := newGuildServer(t) // the default bot has no MANAGE_GUILD
+	wg := without.Guilds()[0]
+	status, body, _ := api(t, without, "PATCH", "/guilds/"+wg.ID.String(), map[string]any{"verification_level": 3})
+	wantError(t, "PATCH without MANAGE_GUILD", status, body, 403, 50013)
+}

@@ -94,6 +94,7 @@ func defaultRouteLimits() map[string]RouteLimit {
 		"DELETE /channels/{channel_id}/messages/{message_id}/reactions":                   reactions,
 
 		"GET /guilds/{guild_id}":                                      s("guild", 5, 5*time.Second),
+		"PATCH /guilds/{guild_id}":                                    s("guild-edit", 5, 5*time.Second),
 		"GET /guilds/{guild_id}/channels":                             s("guild-channels", 5, 5*time.Second),
 		"GET /guilds/{guild_id}/roles":                                s("guild-roles", 5, 5*time.Second),
 		"GET /guilds/{guild_id}/members/{user_id}":                    s("guild-member", 5, time.Second),

@@ -34,6 +34,7 @@ const intentGuildMembers = IntentGuildMembers
 // log and the bot's DM channels.
 func (s *Server) restGuilds() {
 	s.handle("GET /guilds/{guild_id}", authBot, s.getGuild)
+	s.handle("PATCH /guilds/{guild_id}", authBot, s.editGuild)
 	s.handle("GET /guilds/{guild_id}/channels", authBot, func(c *call) (int, any) {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -154,11 +154,11 @@ func (m *Module) escalate(ctx context.Context, r *bot.Request, g bot.GuildInfo, 
 		}
 		c, err := m.recordAfter(ctx, r, Case{GuildID: r.GuildID, Action: ActionTimeout, TargetID: t.user.ID, TargetName: t.user.Username,
 			ModeratorID: m.host.BotID(), Reason: "Escalation: " + reason, Source: sourceEscalation, RefCase: w.Number,
-			CreatedAt: now, EndsAt: until, Details: "for " + formatDuration(e.TimeoutFor)}, nil)
+			CreatedAt: now, EndsAt: until, Details: "for " + bot.FormatDuration(e.TimeoutFor)}, nil)
 		if err != nil {
 			return err.Error()
 		}
-		return fmt.Sprintf("They now have %s: timed out for %s (case #%d).", count, formatDuration(e.TimeoutFor), c.Number)
+		return fmt.Sprintf("They now have %s: timed out for %s (case #%d).", count, bot.FormatDuration(e.TimeoutFor), c.Number)
 	}
 	return ""
 }
@@ -213,7 +213,7 @@ func (m *Module) timeout(ctx context.Context, r *bot.Request) (bot.Response, err
 		return bot.Response{}, errNoStore
 	}
 	raw, _ := r.String("duration")
-	d, err := parseDuration(raw)
+	d, err := bot.ParseDuration(raw)
 	if err != nil {
 		return bot.Response{}, err
 	}
@@ -221,7 +221,7 @@ func (m *Module) timeout(ctx context.Context, r *bot.Request) (bot.Response, err
 	case d < time.Second:
 		return bot.Response{}, userErr("A timeout must last at least 1s; got %q.", raw)
 	case d > maxTimeout:
-		return bot.Response{}, userErr("Discord allows timeouts of at most 28 days (28d); got %s.", formatDuration(d))
+		return bot.Response{}, userErr("Discord allows timeouts of at most 28 days (28d); got %s.", bot.FormatDuration(d))
 	}
 	g, t, err := m.memberTarget(r, "time out")
 	if err != nil {
@@ -237,11 +237,11 @@ func (m *Module) timeout(ctx context.Context, r *bot.Request) (bot.Response, err
 		return bot.Response{}, refused(err, "time out", t)
 	}
 	c, err := m.recordAfter(ctx, r, Case{GuildID: r.GuildID, Action: ActionTimeout, TargetID: t.user.ID, TargetName: t.user.Username,
-		ModeratorID: r.User.ID, Reason: reason, CreatedAt: now, EndsAt: until, Details: "for " + formatDuration(d)}, nil)
+		ModeratorID: r.User.ID, Reason: reason, CreatedAt: now, EndsAt: until, Details: "for " + bot.FormatDuration(d)}, nil)
 	if err != nil {
 		return bot.Response{}, err
 	}
-	return bot.Response{Content: fmt.Sprintf("Timed out **%s** for %s, until %s (case #%d).", t.name(), formatDuration(d),
+	return bot.Response{Content: fmt.Sprintf("Timed out **%s** for %s, until %s (case #%d).", t.name(), bot.FormatDuration(d),
 		discordTime(until), c.Number)}, nil
 }
 
@@ -322,14 +322,14 @@ func (m *Module) ban(ctx context.Context, r *bot.Request) (bot.Response, error) 
 	var d time.Duration
 	if raw, ok := r.String("duration"); ok && strings.TrimSpace(raw) != "" {
 		var err error
-		if d, err = parseDuration(raw); err != nil {
+		if d, err = bot.ParseDuration(raw); err != nil {
 			return bot.Response{}, err
 		}
 		switch {
 		case d < time.Minute:
 			return bot.Response{}, userErr("A temporary ban must last at least 1m; got %q.", raw)
 		case d > maxBanDuration:
-			return bot.Response{}, userErr("A temporary ban lasts at most 365 days (365d); got %s. Leave out duration to ban for good.", formatDuration(d))
+			return bot.Response{}, userErr("A temporary ban lasts at most 365 days (365d); got %s. Leave out duration to ban for good.", bot.FormatDuration(d))
 		}
 	}
 	days, _ := r.Int("delete_messages")
@@ -353,7 +353,7 @@ func (m *Module) ban(ctx context.Context, r *bot.Request) (bot.Response, error) 
 	how := "for good"
 	if d > 0 {
 		until = now.Add(d)
-		how = "for " + formatDuration(d)
+		how = "for " + bot.FormatDuration(d)
 	}
 	note := ""
 	if t.member != nil {
@@ -379,7 +379,7 @@ func (m *Module) ban(ctx context.Context, r *bot.Request) (bot.Response, error) 
 	}
 	if !until.IsZero() {
 		poke(m.wakeUnbans)
-		how = fmt.Sprintf("for %s, until %s", formatDuration(d), discordTime(until))
+		how = fmt.Sprintf("for %s, until %s", bot.FormatDuration(d), discordTime(until))
 	}
 	return bot.Response{Content: strings.TrimSpace(fmt.Sprintf("Banned **%s** %s (case #%d). %s", t.name(), how, c.Number, note))}, nil
 }

@@ -1,4 +1,4 @@
-package moderation
+package bot
 
 import (
 	"strings"
@@ -22,9 +22,9 @@ func TestParseDurationReadsWhatModeratorsType(t *testing.T) {
 		{"28d", 28 * 24 * time.Hour},
 	}
 	for _, c := range cases {
-		got, err := parseDuration(c.in)
+		got, err := ParseDuration(c.in)
 		if err != nil || got != c.want {
-			t.Errorf("parseDuration(%q): got %v, %v; want %v", c.in, got, err, c.want)
+			t.Errorf("ParseDuration(%q): got %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
 }
@@ -40,9 +40,9 @@ func TestParseDurationErrorsSayHowToWriteOne(t *testing.T) {
 		{"999999d", "too long"},
 	}
 	for _, c := range cases {
-		_, err := parseDuration(c.in)
+		_, err := ParseDuration(c.in)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("parseDuration(%q): got %v; want an error containing %q", c.in, err, c.want)
+			t.Errorf("ParseDuration(%q): got %v; want an error containing %q", c.in, err, c.want)
 		}
 	}
 }
@@ -51,8 +51,8 @@ func TestFormatDurationUsesTheLargestUnits(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		28 * 24 * time.Hour: "28d", 90 * time.Minute: "1h 30m", 45 * time.Second: "45s", 0: "0s", 500 * time.Millisecond: "0s",
 	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v): got %q; want %q", d, got, want)
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v): got %q; want %q", d, got, want)
 		}
 	}
 }
@@ -62,12 +62,12 @@ func FuzzParseDuration(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseDuration(s)
+		d, err := ParseDuration(s)
 		if err == nil && (d < 0 || d > 100*365*24*time.Hour) {
-			t.Fatalf("parseDuration(%q) = %v; want an error or a duration from 0 to 100 years", s, d)
+			t.Fatalf("ParseDuration(%q) = %v; want an error or a duration from 0 to 100 years", s, d)
 		}
 		if err != nil && d != 0 {
-			t.Fatalf("parseDuration(%q) = %v with error %v; want 0 with an error", s, d, err)
+			t.Fatalf("ParseDuration(%q) = %v with error %v; want 0 with an error", s, d, err)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package moderation
+package bot
 
 import (
 	"strconv"
@@ -14,19 +14,19 @@ var units = map[string]time.Duration{
 	"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
 }
 
-// maxDuration bounds what parseDuration reads: a century.
+// maxDuration bounds what ParseDuration reads: a century.
 const maxDuration = 100 * 365 * 24 * time.Hour
 
-// durationHelp says how to write a duration.
-const durationHelp = "write a number and a unit (s, m, h, d or w), like 10m, 2h, 7d or 1h30m"
+// DurationHelp says how to write a duration, for error messages.
+const DurationHelp = "write a number and a unit (s, m, h, d or w), like 10m, 2h, 7d or 1h30m"
 
-// parseDuration reads a duration as moderators type it: numbers with
+// ParseDuration reads a duration as moderators type it: numbers with
 // units, "10m", "2h", "7d", "1w", "1h30m", "2 days"; spaces and case do
-// not matter. Its error is a *bot.UserError that says how to write one.
-func parseDuration(s string) (time.Duration, error) {
+// not matter. Its error is a *UserError that says how to write one.
+func ParseDuration(s string) (time.Duration, error) {
 	text := strings.ToLower(strings.TrimSpace(s))
 	if text == "" {
-		return 0, userErr("The duration is empty: %s.", durationHelp)
+		return 0, userErrorf("The duration is empty: %s.", DurationHelp)
 	}
 	var total time.Duration
 	rest := text
@@ -37,11 +37,11 @@ func parseDuration(s string) (time.Duration, error) {
 			i++
 		}
 		if i == 0 {
-			return 0, userErr("%q is not a duration: %s.", s, durationHelp)
+			return 0, userErrorf("%q is not a duration: %s.", s, DurationHelp)
 		}
 		n, err := strconv.ParseInt(rest[:i], 10, 64)
 		if err != nil {
-			return 0, userErr("%q is too long a duration.", s)
+			return 0, userErrorf("%q is too long a duration.", s)
 		}
 		rest = strings.TrimLeft(rest[i:], " ")
 		j := 0
@@ -49,14 +49,14 @@ func parseDuration(s string) (time.Duration, error) {
 			j++
 		}
 		if j == 0 {
-			return 0, userErr("%q has a number without a unit: %s.", s, durationHelp)
+			return 0, userErrorf("%q has a number without a unit: %s.", s, DurationHelp)
 		}
 		unit, ok := units[rest[:j]]
 		if !ok {
-			return 0, userErr("%q has an unknown unit %q: %s.", s, rest[:j], durationHelp)
+			return 0, userErrorf("%q has an unknown unit %q: %s.", s, rest[:j], DurationHelp)
 		}
 		if time.Duration(n) > (maxDuration-total)/unit {
-			return 0, userErr("%q is too long a duration.", s)
+			return 0, userErrorf("%q is too long a duration.", s)
 		}
 		total += time.Duration(n) * unit
 		rest = rest[j:]
@@ -64,9 +64,9 @@ func parseDuration(s string) (time.Duration, error) {
 	return total, nil
 }
 
-// formatDuration writes d as the largest units that fit: "28d",
+// FormatDuration writes d as the largest units that fit: "28d",
 // "1h 30m", "45s".
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	if d <= 0 {
 		return "0s"
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/omit"
 	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/hearthbot/hearth/ratelimit"
 )
 
 // REST is Discord's REST API as modules use it: narrow interfaces, each
@@ -61,6 +63,36 @@ type Channels interface {
 	SetOverwrite(ctx context.Context, channelID snowflake.ID, o discord.PermissionOverwrite, reason string) error
 	// DeleteOverwrite removes the overwrite of a role or member.
 	DeleteOverwrite(ctx context.Context, channelID, overwriteID snowflake.ID, reason string) error
+}
+
+// Deleter returns a ratelimit.Deleter over the host's REST client for
+// ratelimit.Purge, with reason for Discord's audit log.
+func (h *Host) Deleter(reason string) ratelimit.Deleter {
+	return purgeDeleter{m: h.rt.restAPI.Messages, reason: reason}
+}
+
+type purgeDeleter struct {
+	m      Messages
+	reason string
+}
+
+func (d purgeDeleter) DeleteMessage(ctx context.Context, channel, message snowflake.ID) error {
+	return ratelimit.ClassifyDeleteError(d.m.Delete(ctx, channel, message, d.reason))
+}
+
+func (d purgeDeleter) BulkDeleteMessages(ctx context.Context, channel snowflake.ID, messages []snowflake.ID) error {
+	return ratelimit.ClassifyDeleteError(d.m.BulkDelete(ctx, channel, messages, d.reason))
+}
+
+// Sender returns a ratelimit.SendFunc over the host's REST client, for
+// ratelimit.NewCoalescer: log feeds merged into few messages. Its
+// requests are non-essential (ratelimit.NonEssential).
+func (h *Host) Sender() ratelimit.SendFunc {
+	m := h.rt.restAPI.Messages
+	return func(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate) error {
+		_, err := m.Send(ratelimit.NonEssential(ctx), channel, msg)
+		return err
+	}
 }
 
 // pingNobody is the allowed_mentions of everything the bot sends unless

@@ -90,14 +90,17 @@ func DisgoDeleter(r rest.Channels) Deleter { return disgoDeleter{r} }
 type disgoDeleter struct{ r rest.Channels }
 
 func (d disgoDeleter) DeleteMessage(ctx context.Context, channel, message snowflake.ID) error {
-	return mapDeleteError(d.r.DeleteMessage(channel, message, rest.WithCtx(ctx)))
+	return ClassifyDeleteError(d.r.DeleteMessage(channel, message, rest.WithCtx(ctx)))
 }
 
 func (d disgoDeleter) BulkDeleteMessages(ctx context.Context, channel snowflake.ID, messages []snowflake.ID) error {
-	return mapDeleteError(d.r.BulkDeleteMessages(channel, messages, rest.WithCtx(ctx)))
+	return ClassifyDeleteError(d.r.BulkDeleteMessages(channel, messages, rest.WithCtx(ctx)))
 }
 
-func mapDeleteError(err error) error {
+// ClassifyDeleteError marks an error of disgo's delete calls as Purge
+// reads them: Discord's 10008 Unknown Message (or a bare 404) joins
+// ErrUnknownMessage, 50034 joins ErrTooOld; other errors pass unchanged.
+func ClassifyDeleteError(err error) error {
 	var re *rest.Error
 	if err == nil || !errors.As(err, &re) {
 		return err

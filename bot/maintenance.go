@@ -32,6 +32,11 @@ func (rt *Runtime) startMaintenance() {
 		defer rt.maintenance.Done()
 		_ = ret.Run(rt.baseCtx)
 	}()
+	rt.maintenance.Add(1)
+	go func() {
+		defer rt.maintenance.Done()
+		rt.departureLoop(rt.baseCtx)
+	}()
 	if sc.BackupEvery <= 0 {
 		return
 	}

@@ -237,6 +237,11 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 		rt.shutdownEarly()
 		return err
 	}
+	if err := rt.watchDepartures(); err != nil {
+		rt.stopModules(context.WithoutCancel(ctx))
+		rt.shutdownEarly()
+		return fmt.Errorf("bot: %w", err)
+	}
 	if err := rt.syncCommands(ctx); err != nil {
 		rt.stopModules(context.WithoutCancel(ctx))
 		rt.shutdownEarly()

@@ -148,6 +148,9 @@ type Store struct {
 	// RetentionEvery (store.retention_every), above 0, is how often the
 	// job that deletes what modules keep no longer runs.
 	RetentionEvery time.Duration
+	// GuildGrace (store.guild_grace), at least 1h, is how long the data of
+	// a guild that removed the bot is kept, in case it adds the bot back.
+	GuildGrace time.Duration
 }
 
 // AdminOff is the value of admin.addr that disables the admin listener.
@@ -197,7 +200,7 @@ func Default() Config {
 		},
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
 		Store: Store{Path: "hearth.db", Synchronous: "normal", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,
-			RetentionEvery: time.Hour},
+			RetentionEvery: time.Hour, GuildGrace: 30 * 24 * time.Hour},
 		Admin: Admin{Addr: "127.0.0.1:9090"},
 		Log:   Log{Level: "info", Format: "auto"},
 		Pipeline: Pipeline{

@@ -39,6 +39,7 @@ const (
 	wantBackupDir   = "empty (a backups folder beside the database) or a folder path"
 	wantBackupKeep  = "a whole number from 1"
 	wantRetention   = "a duration of at least 1m, such as 1h"
+	wantGuildGrace  = "a duration of at least 1h, such as 720h (30 days)"
 	wantAddr        = `"off" or host:port, such as 127.0.0.1:9090`
 	wantLevel       = "one of debug, info, warn, error"
 	wantFormat      = "one of auto, console, json"
@@ -186,6 +187,14 @@ func schema() []key {
 			check: func(c *Config) string {
 				v := c.Store.RetentionEvery
 				return unless(v >= time.Minute, strconv.Quote(v.String()), wantRetention)
+			},
+		},
+		{
+			path: "store.guild_grace",
+			set:  setDuration(func(c *Config) *time.Duration { return &c.Store.GuildGrace }, wantGuildGrace),
+			check: func(c *Config) string {
+				v := c.Store.GuildGrace
+				return unless(v >= time.Hour, strconv.Quote(v.String()), wantGuildGrace)
 			},
 		},
 		{

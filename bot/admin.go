@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,7 +16,7 @@ func metricsHandler(m *metrics) http.Handler {
 
 // AdminHandler serves /metrics, /healthz (the process answers) and
 // /readyz (every shard ready and the store answers; otherwise 503 with
-// what is wrong).
+// what is wrong), and with admin.pprof Go's profiles under /debug/pprof/.
 func (rt *Runtime) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", rt.Metrics())
@@ -31,5 +32,10 @@ func (rt *Runtime) AdminHandler() http.Handler {
 		}
 		fmt.Fprintln(w, text)
 	})
+	if rt.cfg.Admin.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }

@@ -78,14 +78,16 @@ func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
 type busCollector struct{ b *bus.InProc }
 
 var (
-	busDepthDesc   = prometheus.NewDesc("hearth_bus_queue_depth", "Events waiting in a subscription's queue.", []string{"topic", "subscription"}, nil)
-	busDroppedDesc = prometheus.NewDesc("hearth_bus_dropped_total", "Events dropped (oldest first) by a loss-tolerant subscription.", []string{"topic", "subscription"}, nil)
-	busRefusedDesc = prometheus.NewDesc("hearth_bus_refused_total", "Events a must-not-lose subscription could not take within its timeout.", []string{"topic", "subscription"}, nil)
-	busPanicsDesc  = prometheus.NewDesc("hearth_bus_panics_total", "Subscriber panics recovered.", []string{"topic", "subscription"}, nil)
+	busDepthDesc     = prometheus.NewDesc("hearth_bus_queue_depth", "Events waiting in a subscription's queue.", []string{"topic", "subscription"}, nil)
+	busDeliveredDesc = prometheus.NewDesc("hearth_bus_delivered_total", "Events a subscription's handler has been given.", []string{"topic", "subscription"}, nil)
+	busDroppedDesc   = prometheus.NewDesc("hearth_bus_dropped_total", "Events dropped (oldest first) by a loss-tolerant subscription.", []string{"topic", "subscription"}, nil)
+	busRefusedDesc   = prometheus.NewDesc("hearth_bus_refused_total", "Events a must-not-lose subscription could not take within its timeout.", []string{"topic", "subscription"}, nil)
+	busPanicsDesc    = prometheus.NewDesc("hearth_bus_panics_total", "Subscriber panics recovered.", []string{"topic", "subscription"}, nil)
 )
 
 func (c busCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- busDepthDesc
+	ch <- busDeliveredDesc
 	ch <- busDroppedDesc
 	ch <- busRefusedDesc
 	ch <- busPanicsDesc
@@ -94,6 +96,7 @@ func (c busCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c busCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range c.b.Stats() {
 		ch <- prometheus.MustNewConstMetric(busDepthDesc, prometheus.GaugeValue, float64(s.Depth), s.Topic, s.Name)
+		ch <- prometheus.MustNewConstMetric(busDeliveredDesc, prometheus.CounterValue, float64(s.Delivered), s.Topic, s.Name)
 		ch <- prometheus.MustNewConstMetric(busDroppedDesc, prometheus.CounterValue, float64(s.Dropped), s.Topic, s.Name)
 		ch <- prometheus.MustNewConstMetric(busRefusedDesc, prometheus.CounterValue, float64(s.Refused), s.Topic, s.Name)
 		ch <- prometheus.MustNewConstMetric(busPanicsDesc, prometheus.CounterValue, float64(s.Panics), s.Topic, s.Name)

@@ -39,6 +39,7 @@ type options struct {
 	initialResponse time.Duration
 	followupWindow  time.Duration
 	replyWait       time.Duration
+	answered        func(Answer)
 	errs            []error
 }
 
@@ -185,6 +186,23 @@ func WithUserAgentCheck(on bool) Option { return func(o *options) { o.checkUserA
 func WithInteractionTimeouts(initial, followups time.Duration) Option {
 	return func(o *options) { o.initialResponse, o.followupWindow = initial, followups }
 }
+
+// Answer is a bot's first response to an interaction, as an
+// AnswerObserver sees it.
+type Answer struct {
+	InteractionID Snowflake
+	// Type is the callback type (4, 5, ...).
+	Type int
+	// After is the real time from dispatching INTERACTION_CREATE to the
+	// callback's arrival.
+	After time.Duration
+}
+
+// WithAnswerObserver calls fn for every first response to an interaction,
+// as it arrives: a load test measures latency with it without polling.
+// fn runs with the emulator's lock held: it must return fast and must not
+// call the Server.
+func WithAnswerObserver(fn func(Answer)) Option { return func(o *options) { o.answered = fn } }
 
 // WithReplyWait sets how long RunCommand and the other person actions wait
 // for a deferred interaction's reply (default 5 s).

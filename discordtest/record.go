@@ -30,6 +30,7 @@ type journal struct {
 	mu      sync.Mutex
 	reqs    []Request
 	limited map[string]int
+	total   int
 }
 
 func (j *journal) add(r Request) {
@@ -40,6 +41,7 @@ func (j *journal) add(r Request) {
 		j.reqs = j.reqs[:n]
 	}
 	j.reqs = append(j.reqs, r)
+	j.total++
 	if r.Status == 429 {
 		if j.limited == nil {
 			j.limited = map[string]int{}
@@ -68,6 +70,14 @@ func (s *Server) RequestsTo(route string) []Request {
 		}
 	}
 	return out
+}
+
+// RequestCount counts every REST request answered since the start, even
+// those the log no longer keeps.
+func (s *Server) RequestCount() int {
+	s.journal.mu.Lock()
+	defer s.journal.mu.Unlock()
+	return s.journal.total
 }
 
 // RateLimited counts the 429 answers of one scope ("user", "global",

@@ -124,6 +124,9 @@ func (s *Server) interactionCallback(c *call) (int, any) {
 		return 0, aerr
 	}
 	p.responded, p.callback, p.after = true, t, time.Since(p.sent)
+	if s.opts.answered != nil {
+		s.opts.answered(Answer{InteractionID: p.id, Type: t, After: p.after})
+	}
 	s.notify()
 	if c.r.URL.Query().Get("with_response") != "true" {
 		return 204, nil

@@ -160,6 +160,10 @@ const AdminOff = "off"
 type Admin struct {
 	// Addr (admin.addr) is the host:port to listen on, or AdminOff.
 	Addr string
+	// Pprof (admin.pprof) serves Go's profiles under /debug/pprof/ on
+	// the admin listener: for `hearth loadtest --profile` and debugging.
+	// Keep the listener on loopback when it is on.
+	Pprof bool
 }
 
 // Enabled reports whether the admin listener runs, that is whether Addr is not AdminOff.

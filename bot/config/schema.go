@@ -39,6 +39,7 @@ const (
 	wantBackupDir   = "empty (a backups folder beside the database) or a folder path"
 	wantBackupKeep  = "a whole number from 1"
 	wantRetention   = "a duration of at least 1m, such as 1h"
+	wantBool        = "true or false"
 	wantGuildGrace  = "a duration of at least 1h, such as 720h (30 days)"
 	wantAddr        = `"off" or host:port, such as 127.0.0.1:9090`
 	wantLevel       = "one of debug, info, warn, error"
@@ -205,6 +206,11 @@ func schema() []key {
 			},
 		},
 		{
+			path:  "admin.pprof",
+			set:   setBool(func(c *Config) *bool { return &c.Admin.Pprof }),
+			check: func(*Config) string { return "" },
+		},
+		{
 			path: "log.level",
 			set:  setString(func(c *Config) *string { return &c.Log.Level }, wantLevel),
 			check: func(c *Config) string {
@@ -336,6 +342,26 @@ func setInt(field func(*Config) *int, want string) func(*Config, *yaml.Node) str
 			return notA(n, want)
 		}
 		*field(c) = i
+		return ""
+	}
+}
+
+// setBool returns a set that stores true or false in the field field
+// returns; YAML's other spellings (yes, on) are refused as ambiguous.
+func setBool(field func(*Config) *bool) func(*Config, *yaml.Node) string {
+	return func(c *Config, n *yaml.Node) string {
+		s, ok := scalar(n)
+		if !ok {
+			return notA(n, wantBool)
+		}
+		switch strings.TrimSpace(s) {
+		case "true":
+			*field(c) = true
+		case "false":
+			*field(c) = false
+		default:
+			return notA(n, wantBool)
+		}
 		return ""
 	}
 }

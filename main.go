@@ -80,6 +80,7 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 		newRestoreCommand(load),
 		newConfigCommand(getenv),
 		newCommandsCommand(loadWithToken),
+		newLoadtestCommand(load),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "hearth", version)
 		}},

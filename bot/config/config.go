@@ -36,6 +36,7 @@ type Config struct {
 	Admin    Admin    // the admin section: the admin HTTP listener
 	Log      Log      // the log section: the logger
 	Pipeline Pipeline // the pipeline section: how interactions are handled
+	Loadtest Loadtest // the loadtest section: the objectives `hearth loadtest` judges by
 
 	modules map[string]*yaml.Node // the sections under modules, by module ID, undecoded
 	file    string                // the file the configuration came from, for messages; "" for none
@@ -177,6 +178,17 @@ type Log struct {
 	Format string
 }
 
+// Loadtest is the loadtest section: the service-level objectives `hearth loadtest` gives its
+// verdict against.
+type Loadtest struct {
+	// SLOP95 (loadtest.slo_p95), above 0, is the most the 95th percentile of the time from an
+	// interaction's dispatch to the bot's answer may be.
+	SLOP95 time.Duration
+	// SLOErrorPercent (loadtest.slo_error_percent), 0 to 100, is the most the share of
+	// interactions answered late (over 3 s) or failed may be, in percent.
+	SLOErrorPercent float64
+}
+
 // Pipeline is the pipeline section: how the command pipeline handles interactions.
 type Pipeline struct {
 	// Concurrency (pipeline.concurrency), from 1, is how many interactions are handled at once;
@@ -205,8 +217,9 @@ func Default() Config {
 		Commands: Commands{Sync: Sync{Mode: SyncGlobal}},
 		Store: Store{Path: "hearth.db", Synchronous: "normal", CacheMB: 64, BackupEvery: 24 * time.Hour, BackupKeep: 7,
 			RetentionEvery: time.Hour, GuildGrace: 30 * 24 * time.Hour},
-		Admin: Admin{Addr: "127.0.0.1:9090"},
-		Log:   Log{Level: "info", Format: "auto"},
+		Admin:    Admin{Addr: "127.0.0.1:9090"},
+		Log:      Log{Level: "info", Format: "auto"},
+		Loadtest: Loadtest{SLOP95: time.Second, SLOErrorPercent: 1},
 		Pipeline: Pipeline{
 			Concurrency:    64,
 			HandlerTimeout: 30 * time.Second,

@@ -168,7 +168,7 @@ func TestLoadReportsProblems(t *testing.T) {
 		yaml string
 		want string
 	}{
-		{"unknown section", "bogus: 1", `config: hearth.yaml:1: bogus: unknown key; the sections are discord, commands, store, admin, log, pipeline, modules`},
+		{"unknown section", "bogus: 1", `config: hearth.yaml:1: bogus: unknown key; the sections are discord, commands, store, admin, log, pipeline, loadtest, modules`},
 		{"unknown key", "discord:\n  bogus: 1", `config: hearth.yaml:2: discord.bogus: unknown key; discord has token_env, rest_url, gateway_url, shards, compression, large_threshold, global_limit`},
 		{"odd key quoted", "log: {\"a b\": 1}", `config: hearth.yaml:1: log."a b": unknown key; log has level, format`},
 		{"token in discord", "discord:\n  token: abc.def", `config: hearth.yaml:2: discord.token: the bot token is never read from the file: set the environment variable HEARTH_TOKEN (named by discord.token_env) instead`},
@@ -176,8 +176,8 @@ func TestLoadReportsProblems(t *testing.T) {
 		{"duplicate key", "log:\n  level: info\n  level: debug", `config: hearth.yaml:3: log.level: a second time: the first is at line 2`},
 		{"duplicate section", "log: {}\nlog: {}", `config: hearth.yaml:2: log: a second time: the first is at line 1`},
 		{"merge key", "log:\n  <<: {level: debug}", `config: hearth.yaml:2: log."<<": merge keys are not supported: write the keys out`},
-		{"document not a mapping", "- a\n- b", `config: hearth.yaml:1: the file holds a list; want a mapping of the sections discord, commands, store, admin, log, pipeline, modules`},
-		{"document a string", "hello", `config: hearth.yaml:1: the file holds "hello"; want a mapping of the sections discord, commands, store, admin, log, pipeline, modules`},
+		{"document not a mapping", "- a\n- b", `config: hearth.yaml:1: the file holds a list; want a mapping of the sections discord, commands, store, admin, log, pipeline, loadtest, modules`},
+		{"document a string", "hello", `config: hearth.yaml:1: the file holds "hello"; want a mapping of the sections discord, commands, store, admin, log, pipeline, loadtest, modules`},
 		{"section not a mapping", "log: debug", `config: hearth.yaml:1: log: "debug" is not a mapping of the keys level, format`},
 		{"syntax error", "log:\n  level: [debug\n", `config: hearth.yaml:1: did not find expected ',' or ']'`},
 		{"second document", "log: {}\n---\nstore: {}\n", `config: hearth.yaml:2: a second YAML document: the file must hold one`},
@@ -284,6 +284,8 @@ func TestEnvironmentNames(t *testing.T) {
 		"HEARTH_PIPELINE_CONCURRENCY",
 		"HEARTH_PIPELINE_HANDLER_TIMEOUT",
 		"HEARTH_PIPELINE_AUTO_DEFER_AFTER",
+		"HEARTH_LOADTEST_SLO_P95",
+		"HEARTH_LOADTEST_SLO_ERROR_PERCENT",
 	}
 	keys := schema()
 	if len(keys) != len(want) {

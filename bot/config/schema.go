@@ -40,6 +40,8 @@ const (
 	wantBackupKeep  = "a whole number from 1"
 	wantRetention   = "a duration of at least 1m, such as 1h"
 	wantBool        = "true or false"
+	wantSLOP95      = "a duration above 0, such as 1s"
+	wantSLOErrors   = "a percentage from 0 to 100, such as 1 or 0.5"
 	wantGuildGrace  = "a duration of at least 1h, such as 720h (30 days)"
 	wantAddr        = `"off" or host:port, such as 127.0.0.1:9090`
 	wantLevel       = "one of debug, info, warn, error"
@@ -250,6 +252,22 @@ func schema() []key {
 				return unless(v > 0 && v < deferDeadline, strconv.Quote(v.String()), wantDefer)
 			},
 		},
+		{
+			path: "loadtest.slo_p95",
+			set:  setDuration(func(c *Config) *time.Duration { return &c.Loadtest.SLOP95 }, wantSLOP95),
+			check: func(c *Config) string {
+				v := c.Loadtest.SLOP95
+				return unless(v > 0, strconv.Quote(v.String()), wantSLOP95)
+			},
+		},
+		{
+			path: "loadtest.slo_error_percent",
+			set:  setFloat(func(c *Config) *float64 { return &c.Loadtest.SLOErrorPercent }, wantSLOErrors),
+			check: func(c *Config) string {
+				v := c.Loadtest.SLOErrorPercent
+				return unless(v >= 0 && v <= 100, strconv.FormatFloat(v, 'g', -1, 64), wantSLOErrors)
+			},
+		},
 	}
 }
 
@@ -342,6 +360,22 @@ func setInt(field func(*Config) *int, want string) func(*Config, *yaml.Node) str
 			return notA(n, want)
 		}
 		*field(c) = i
+		return ""
+	}
+}
+
+// setFloat returns a set that stores a number in the field field returns.
+func setFloat(field func(*Config) *float64, want string) func(*Config, *yaml.Node) string {
+	return func(c *Config, n *yaml.Node) string {
+		s, ok := scalar(n)
+		if !ok {
+			return notA(n, want)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return notA(n, want)
+		}
+		*field(c) = f
 		return ""
 	}
 }

@@ -2,9 +2,11 @@ package core
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
@@ -154,5 +156,131 @@ func TestHelpTextStaysWithinAnEmbedAndSaysWhatItLeftOut(t *testing.T) {
 	listed := strings.Count(got, "\n/")
 	if want := fmt.Sprintf("\n… and %d more", 100-listed); !strings.HasSuffix(got, want) {
 		t.Errorf("got %q at the end; want %q", got[len(got)-40:], want)
+	}
+}
+
+// embedSize counts an embed's characters toward Discord's 6,000, and
+// fails the test when a part is over its own limit.
+func embedSize(t *testing.T, e discord.Embed) int {
+	t.Helper()
+	n := utf8.RuneCountInString
+	if n(e.Title) > 256 || n(e.Description) > 4096 || len(e.Fields) > 25 {
+		t.Errorf("title %d, description %d characters, %d fields; want at most 256, 4096, 25",
+			n(e.Title), n(e.Description), len(e.Fields))
+	}
+	size := n(e.Title) + n(e.Description)
+	for _, f := range e.Fields {
+		if n(f.Name) == 0 || n(f.Name) > 256 || n(f.Value) == 0 || n(f.Value) > 1024 {
+			t.Errorf("field %q: name %d, value %d characters; want 1 to 256 and 1 to 1024", f.Name, n(f.Name), n(f.Value))
+		}
+		size += n(f.Name) + n(f.Value)
+	}
+	if e.Footer != nil {
+		if n(e.Footer.Text) > 2048 {
+			t.Errorf("footer: %d characters; want at most 2048", n(e.Footer.Text))
+		}
+		size += n(e.Footer.Text)
+	}
+	return size
+}
+
+func TestSectionPagesKeepWithinDiscordsLimits(t *testing.T) {
+	long := strings.Repeat("é", 3000) // multi-byte, to count characters, not bytes
+	var keys []keyView
+	for i := range 80 {
+		keys = append(keys, keyView{
+			SettingKey: bot.SettingKey{Key: fmt.Sprintf("group.key%02d", i), Doc: long, Allowed: long},
+			Value:      long,
+			Default:    i%2 == 0,
+		})
+	}
+	notes := []string{long, long, long, long, long, long, long, long, long, long, long, long, long, long}
+	pages := sectionPages(sectionView{Module: "big", On: false, HasSettings: true, Notes: notes, Keys: keys})
+	var got []string
+	for i, e := range pages {
+		if size := embedSize(t, e); size > 6000 {
+			t.Errorf("page %d: %d characters; want at most 6000", i+1, size)
+		}
+		if want := fmt.Sprintf("Page %d of %d · ", i+1, len(pages)); !strings.HasPrefix(e.Footer.Text, want) {
+			t.Errorf("page %d: got footer %q; want it to start %q", i+1, e.Footer.Text, want)
+		}
+		for _, f := range e.Fields {
+			got = append(got, f.Name)
+		}
+	}
+	if len(got) != len(keys) {
+		t.Fatalf("got %d keys over %d pages; want all %d", len(got), len(pages), len(keys))
+	}
+	for i, k := range keys {
+		if got[i] != k.Key {
+			t.Fatalf("key %d: got %s; want %s, in order", i, got[i], k.Key)
+		}
+	}
+	if !strings.HasPrefix(pages[0].Description, "Off in this server") || !strings.Contains(pages[0].Description, "\nReduced mode: éé") {
+		t.Errorf("page 1: got description %.80q…; want the state and the reduced-mode notes", pages[0].Description)
+	}
+	if pages[1].Description != "" {
+		t.Errorf("page 2: got description %.80q; want none: the notes are on page 1", pages[1].Description)
+	}
+}
+
+func TestSectionPagesWithoutSettings(t *testing.T) {
+	pages := sectionPages(sectionView{Module: "core", On: true})
+	if len(pages) != 1 || pages[0].Description != "On in this server.\ncore has no settings." || pages[0].Footer != nil || len(pages[0].Fields) != 0 {
+		t.Errorf("got %+v; want one page saying core has no settings", pages)
+	}
+}
+
+func TestKeyFieldShowsValueDefaultDocAndAllowed(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		k    keyView
+		want string
+	}{
+		{"changed", keyView{SettingKey: bot.SettingKey{Key: "limit", Doc: "How many.", Allowed: "a whole number"}, Value: "7"},
+			"7\nHow many.\nAllowed: a whole number"},
+		{"default, no doc", keyView{SettingKey: bot.SettingKey{Key: "limit", Allowed: "a whole number"}, Value: "5", Default: true},
+			"5 (default)\nAllowed: a whole number"},
+		{"empty value", keyView{SettingKey: bot.SettingKey{Key: "name", Allowed: "text"}}, "\"\"\nAllowed: text"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := keyField(tt.k); got.Name != tt.k.Key || got.Value != tt.want {
+				t.Errorf("got %q: %q; want %q: %q", got.Name, got.Value, tt.k.Key, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummaryEmbedListsModulesAndStaysWithinADescription(t *testing.T) {
+	e := summaryEmbed([]moduleState{{ID: "core", On: true}, {ID: "automod", Settings: 12, Reduced: true}, {ID: "logs", On: true, Settings: 1}})
+	want := "**core** — on · no settings\n**automod** — off · 12 settings · reduced mode\n**logs** — on · 1 setting\n\n/settings show"
+	if e.Title != summaryTitle || !strings.HasPrefix(e.Description, want) {
+		t.Errorf("got %q; want it to start %q", e.Description, want)
+	}
+	var many []moduleState
+	for i := range 500 {
+		many = append(many, moduleState{ID: fmt.Sprintf("module%03d", i), On: true, Settings: i})
+	}
+	e = summaryEmbed(many)
+	embedSize(t, e)
+	if !regexp.MustCompile(`\n… and \d+ more\n`).MatchString(e.Description) {
+		t.Errorf("got %q at the end; want it to say how many modules it left out", e.Description[len(e.Description)-200:])
+	}
+}
+
+func TestClipCountsCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"a bit too long", 10, "a bit too…"},
+		{"ééééé", 3, "éé…"},
+	} {
+		if got := clip(tt.s, tt.n); got != tt.want {
+			t.Errorf("clip(%q, %d): got %q; want %q", tt.s, tt.n, got, tt.want)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func (m *Module) enabled(ctx context.Context, guildID snowflake.ID, module strin
 	}
 	on, err := m.switches.ModuleEnabled(ctx, uint64(guildID), module)
 	if err != nil {
-		return false, fmt.Errorf("core: help: %w", err)
+		return false, fmt.Errorf("core: module switch: %w", err)
 	}
 	return on, nil
 }

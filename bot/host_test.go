@@ -544,3 +544,28 @@ func TestHostResolvesTheBotsOwnPermissionsFromTheCache(t *testing.T) {
 		}
 	}
 }
+
+// hostModule keeps its Host for a test to call.
+type hostModule struct{ host *bot.Host }
+
+func (m *hostModule) ID() string                                { return "hosted" }
+func (m *hostModule) Init(_ context.Context, h *bot.Host) error { m.host = h; return nil }
+
+func TestRESTLatencyIsMeasuredOnceForManyCallers(t *testing.T) {
+	m := &hostModule{}
+	h := bottest.New(t, []bot.Module{m})
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if d, err := m.host.RESTLatency(context.Background()); err != nil || d <= 0 {
+				t.Errorf("RESTLatency: %s, %v", d, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(h.Emulator.RequestsTo("GET /gateway")); n != 1 {
+		t.Fatalf("GET /gateway sent %d times for 50 callers; want 1 (the route allows 5 per 5 s)", n)
+	}
+}

@@ -90,6 +90,7 @@ type Runtime struct {
 	intents     gateway.Intents
 	denied      gateway.Intents // privileged intents Discord did not grant
 	sections    map[string]Section
+	probe       restProbe // the REST round trip /ping shows
 	started     time.Time
 	readyOnce   atomic.Bool
 	maintenance sync.WaitGroup // scheduled backups and retention

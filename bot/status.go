@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -77,10 +78,52 @@ func (h *Host) Status() Status {
 	return s
 }
 
-// RESTLatency measures one REST round trip to Discord (GET /gateway,
-// the cheapest request there is).
+// restProbeEvery is how often RESTLatency measures again: GET /gateway
+// is rate limited (Discord allows a few per second), and /ping under
+// load must not queue behind it.
+const restProbeEvery = 10 * time.Second
+
+// restProbe is the last REST round trip measured, shared by every caller.
+type restProbe struct {
+	mu       sync.Mutex
+	last     time.Duration
+	err      error
+	at       time.Time
+	inflight chan struct{} // closed when the probe in flight ends
+}
+
+// RESTLatency returns a REST round trip to Discord (GET /gateway, the
+// cheapest request there is), measured at most once every 10 seconds:
+// callers in between share the last measurement, and callers during a
+// measurement wait for it.
 func (h *Host) RESTLatency(ctx context.Context) (time.Duration, error) {
+	p := &h.rt.probe
+	p.mu.Lock()
+	if !p.at.IsZero() && time.Since(p.at) < restProbeEvery {
+		d, err := p.last, p.err
+		p.mu.Unlock()
+		return d, err
+	}
+	if wait := p.inflight; wait != nil {
+		p.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.last, p.err
+	}
+	done := make(chan struct{})
+	p.inflight = done
+	p.mu.Unlock()
 	start := time.Now()
 	_, err := h.rt.rest.GetGateway(rest.WithCtx(ctx))
-	return time.Since(start), err
+	d := time.Since(start)
+	p.mu.Lock()
+	p.last, p.err, p.at, p.inflight = d, err, time.Now(), nil
+	p.mu.Unlock()
+	close(done)
+	return d, err
 }

@@ -35,6 +35,13 @@ type guildTracker struct {
 	known   map[snowflake.ID]bool // every guild the bot is in
 }
 
+// loading returns how many guilds of READY have not arrived yet.
+func (g *guildTracker) loading() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.startup)
+}
+
 // count returns how many guilds the bot is in.
 func (g *guildTracker) count() int {
 	g.mu.Lock()

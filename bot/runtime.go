@@ -385,6 +385,9 @@ func (rt *Runtime) needs() Needs {
 	return n
 }
 
+// guildLoadWait bounds how long /readyz waits for the guilds of READY.
+const guildLoadWait = time.Minute
+
 // Ready reports whether every shard is ready and the store answers, and
 // if not, what is wrong: the text /readyz serves.
 func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
@@ -402,6 +405,12 @@ func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
 			if !st.Ready {
 				problems = append(problems, fmt.Sprintf("shard %d: %s", st.ID, st.Problem))
 			}
+		}
+		// A guild of READY still to arrive keeps the bot unready for
+		// a while (Discord sends them right after READY); one that never
+		// comes, a guild in an outage, must not keep it unready for good.
+		if n := rt.guilds.loading(); n > 0 && time.Since(rt.started) < guildLoadWait {
+			problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
 		}
 		if len(problems) == 0 {
 			return rt.storeReady(ctx, fmt.Sprintf("ready: %d shards", len(shards)))

@@ -27,6 +27,7 @@ import (
 	"github.com/hearthbot/hearth/bot/logging"
 	"github.com/hearthbot/hearth/bot/sandbox"
 	"github.com/hearthbot/hearth/discordtest"
+	"github.com/hearthbot/hearth/modules/audit"
 	"github.com/hearthbot/hearth/modules/core"
 	"github.com/hearthbot/hearth/modules/moderation"
 	"github.com/hearthbot/hearth/store"
@@ -40,6 +41,7 @@ func modules() []bot.Module {
 	return []bot.Module{
 		core.New(),
 		moderation.New(),
+		audit.New(),
 	}
 }
 

@@ -66,6 +66,8 @@ type Reply struct {
 	// MessageID is @original's ID; 0 when there is none (autocomplete, a
 	// modal, or once deleted).
 	MessageID Snowflake
+	// Attachments are @original's files, with their bytes.
+	Attachments []Attachment
 	// Followups are the followup messages still existing, oldest first;
 	// ephemeral ones exist only here.
 	Followups []Message
@@ -228,6 +230,10 @@ func (p *pendingInteraction) reply() Reply {
 		r.MessageID, r.Content, r.Flags = o.ID, o.Content, o.Flags
 		r.Embeds, r.Components = slices.Clone(o.Embeds), slices.Clone(o.Components)
 		r.Ephemeral = o.Flags&flagEphemeral != 0
+		for _, a := range o.Attachments {
+			a.Data = slices.Clone(a.Data)
+			r.Attachments = append(r.Attachments, a)
+		}
 	}
 	for _, f := range p.followups {
 		if !f.Deleted {

@@ -1046,3 +1046,23 @@ func TestAutocomplete(t *testing.T) {
 		t.Fatalf("integer choices: got %+v", r.Choices)
 	}
 }
+
+// A reply with a file (multipart callback) shows the file in the Reply,
+// ephemeral or not.
+func TestReplyCarriesTheFilesOfTheAnswer(t *testing.T) {
+	sc := newInteractionScene(t)
+	sc.register(t, pingCommandBody)
+	done := sc.run("/ping")
+	ev := sc.next(t)
+	body, ct := multipartMessage(t, `{"type":4,"data":{"content":"the export","flags":64}}`, "audit.json", []byte(`{"entries":[]}`))
+	if st, out := postRaw(t, sc.srv, fmt.Sprintf("/interactions/%s/%s/callback", ev.ID, ev.Token), body, ct); st != 204 {
+		t.Fatalf("multipart callback: got %d %s; want 204", st, out)
+	}
+	o := waitOutcome(t, done)
+	if o.err != nil || o.reply.Content != "the export" || !o.reply.Ephemeral || len(o.reply.Attachments) != 1 {
+		t.Fatalf("reply: got %+v, %v; want the ephemeral content and one file", o.reply, o.err)
+	}
+	if a := o.reply.Attachments[0]; a.Filename != "audit.json" || string(a.Data) != `{"entries":[]}` || a.Size != len(a.Data) {
+		t.Fatalf("attachment: got %+v", a)
+	}
+}

@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: help build run sandbox test test-race test-disgo vet fmt fmt-check lint cover fuzz bench check emulator
+.PHONY: help build run sandbox test test-race test-disgo vet fmt fmt-check lint cover fuzz bench bench-peers loadtest check emulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ fuzz: ## run each fuzz target for FUZZTIME (they also run as plain tests on thei
 bench: ## benchmarks: every package's, then the REST limiter's workloads (a)-(d) against discordtest, disgo's limiter and ours (about 8 minutes; docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkWorkload$$' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkWorkload$$' -benchtime 1x -timeout 30m ./ratelimit/
+
+bench-peers: ## Hearth, discord.js v14 and disgo side by side under the same emulator load (needs Node.js 20+ and npm; about 15 minutes)
+	mkdir -p bench-peers.out
+	$(GO) run ./bench/compare -json bench-peers.out/peers.json -plots bench-peers.out $(ARGS)
+
+loadtest: build ## run `hearth loadtest` with its defaults (ARGS="--rate 1000 --duration 60s" to change them)
+	bin/hearth loadtest $(ARGS)
 
 check: test ## what CI runs (same as test)
 

@@ -115,6 +115,9 @@ type Report struct {
 	// Seconds is the length of the load, in seconds.
 	Seconds float64 `json:"seconds"`
 
+	// Intents are the gateway intents the bot identified with.
+	Intents uint64 `json:"intents"`
+
 	ReadyAfter time.Duration `json:"ready_after_ns"`
 	RSSAtRest  int64         `json:"rss_at_rest_bytes"`
 
@@ -208,6 +211,9 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		Rate: opts.Rate, ReadyAfter: time.Since(begin), SLO: opts.SLO}
 	if err := waitCommand(ctx, srv, opts.Command); err != nil {
 		return nil, err
+	}
+	if ss := srv.GatewaySessions(); len(ss) > 0 {
+		rep.Intents = ss[0].Intents
 	}
 	if !sleepCtx(ctx, opts.Settle) {
 		return nil, ctx.Err()

@@ -136,6 +136,8 @@ type Hearth struct {
 	ExtraConfig string
 	// Pprof turns on admin.pprof, for profiles.
 	Pprof bool
+	// LargeThreshold is discord.large_threshold (0: Hearth's default).
+	LargeThreshold int
 }
 
 // Name returns "hearth".
@@ -149,11 +151,15 @@ func (h Hearth) Start(ctx context.Context, emu Endpoint, dir string) (*Process, 
 		return nil, err
 	}
 	db := filepath.Join(dir, "hearth.db")
+	large := ""
+	if h.LargeThreshold > 0 {
+		large = fmt.Sprintf("  large_threshold: %d\n", h.LargeThreshold)
+	}
 	cfg := fmt.Sprintf(`discord:
   rest_url: %s
   gateway_url: %s
   shards: %d
-store:
+%sstore:
   path: %s
   backup_every: 0s
 admin:
@@ -162,7 +168,7 @@ admin:
 log:
   level: warn
   format: json
-%s`, emu.RESTURL, emu.GatewayURL, emu.Shards, db, addr, h.Pprof, h.ExtraConfig)
+%s`, emu.RESTURL, emu.GatewayURL, emu.Shards, large, db, addr, h.Pprof, h.ExtraConfig)
 	path := filepath.Join(dir, "hearth.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ import (
 	"github.com/hearthbot/hearth/discordtest"
 	"github.com/hearthbot/hearth/modules/audit"
 	"github.com/hearthbot/hearth/modules/core"
+	"github.com/hearthbot/hearth/modules/logs"
 	"github.com/hearthbot/hearth/modules/moderation"
 	"github.com/hearthbot/hearth/store"
 )
@@ -42,6 +43,7 @@ func modules() []bot.Module {
 		core.New(),
 		moderation.New(),
 		audit.New(),
+		logs.New(),
 	}
 }
 

@@ -138,6 +138,8 @@ type ReactionChanged struct {
 
 // EventGuild methods say which guild an event belongs to (zero: none),
 // so the host can hold back events of a guild where a module is off.
+// The guild lifecycle (GuildJoined, GuildLeft, GuildOutage) has none: a
+// module learns of it even where it is off, to keep its jobs right.
 
 // EventGuild returns the guild of the event.
 func (e MessageCreated) EventGuild() snowflake.ID { return e.GuildID }
@@ -160,11 +162,6 @@ func (e MemberLeft) EventGuild() snowflake.ID { return e.GuildID }
 // EventGuild returns the guild of the event.
 func (e MemberUpdated) EventGuild() snowflake.ID { return e.GuildID }
 
-// EventGuild returns the guild of the event.
-func (e GuildJoined) EventGuild() snowflake.ID { return e.GuildID }
-
-// EventGuild returns the guild of the event.
-func (e GuildOutage) EventGuild() snowflake.ID { return e.GuildID }
 
 // EventGuild returns the guild of the event.
 func (e RoleChanged) EventGuild() snowflake.ID { return e.GuildID }

@@ -449,12 +449,21 @@ func (rt *Runtime) buildCache() error {
 	return nil
 }
 
-// dispatch handles one gateway dispatch: intake first (it only hands
-// off), then disgo's handler, which updates the cache under disgo's one
-// mutex.
+// dispatch handles one gateway dispatch: disgo's handler, which updates
+// the cache under disgo's one mutex, and the intake, which hands the
+// event to the pipeline or the bus.
 func (rt *Runtime) dispatch(shard int, t gateway.EventType, seq int, ev gateway.EventData) {
-	rt.intake(shard, t, seq, ev)
+	// An interaction has a deadline and needs nothing from this event's
+	// cache update: it goes first. Every other event updates the cache
+	// first, so that a module woken by it finds the cache up to date (a
+	// guild's roles and channels on GuildJoined).
+	if _, ok := ev.(gateway.EventInteractionCreate); ok {
+		rt.intake(shard, t, seq, ev)
+		rt.discord.EventManager.HandleGatewayEvent(shardRef{id: shard}, t, seq, ev)
+		return
+	}
 	rt.discord.EventManager.HandleGatewayEvent(shardRef{id: shard}, t, seq, ev)
+	rt.intake(shard, t, seq, ev)
 }
 
 // shardRef names a shard to disgo's event manager, whose handlers only

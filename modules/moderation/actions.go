@@ -38,10 +38,11 @@ func auditReason(who bot.User, reason string) string {
 	return s
 }
 
-// record numbers and stores a case, then wakes the modlog poster. then,
-// when not nil, writes more in the same transaction.
+// record numbers and stores a case, reports it on the audit trail, then
+// wakes the modlog poster. then, when not nil, writes more in the same
+// transaction.
 func (m *Module) record(ctx context.Context, c Case, then func(tx txCases, c Case) error) (Case, error) {
-	c = m.prepare(c)
+	c = m.prepare(ctx, c)
 	var fn func(*sql.Tx, Case) error
 	if then != nil {
 		fn = func(tx *sql.Tx, c Case) error { return then(txCases{tx}, c) }
@@ -50,15 +51,23 @@ func (m *Module) record(ctx context.Context, c Case, then func(tx txCases, c Cas
 	if err != nil {
 		return Case{}, err
 	}
-	if c.Modlog == modlogPending {
-		poke(m.wakeModlog)
-	}
+	m.recorded(ctx, c)
 	return c, nil
 }
 
+// recorded follows a new case: the audit trail hears of it, and the
+// modlog poster wakes.
+func (m *Module) recorded(ctx context.Context, c Case) {
+	m.report(ctx, c)
+	if c.Modlog == modlogPending {
+		poke(m.wakeModlog)
+	}
+}
+
 // prepare fills in what every new case needs: its time (now unless
-// set), its source (a command unless set) and its modlog state.
-func (m *Module) prepare(c Case) Case {
+// set), its source (a command unless set) and its modlog state, pending
+// when the guild has a log channel.
+func (m *Module) prepare(ctx context.Context, c Case) Case {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = m.clock.Now()
 	}
@@ -66,7 +75,7 @@ func (m *Module) prepare(c Case) Case {
 		c.Source = sourceCommand
 	}
 	c.Modlog = modlogNone
-	if m.cfg.LogChannel != 0 {
+	if m.settingsOf(ctx, c.GuildID).LogChannel != 0 {
 		c.Modlog = modlogPending
 	}
 	return c
@@ -92,7 +101,7 @@ func (m *Module) warn(ctx context.Context, r *bot.Request) (bot.Response, error)
 	if m.cases == nil {
 		return bot.Response{}, errNoStore
 	}
-	g, t, err := m.memberTarget(r, "warn")
+	_, t, err := m.memberTarget(r, "warn")
 	if err != nil {
 		return bot.Response{}, err
 	}
@@ -102,16 +111,18 @@ func (m *Module) warn(ctx context.Context, r *bot.Request) (bot.Response, error)
 		return bot.Response{}, err
 	}
 	reply := fmt.Sprintf("Warned **%s** (case #%d): %s", t.name(), c.Number, c.Reason)
-	if note := m.escalate(ctx, r, g, t, c); note != "" {
+	if note := m.escalate(ctx, r.Log, &t, c); note != "" {
 		reply += "\n" + note
 	}
 	return bot.Response{Content: reply}, nil
 }
 
-// escalate applies the warning ladder after warning w and says what it
-// did, or why it did nothing it should have.
-func (m *Module) escalate(ctx context.Context, r *bot.Request, g bot.GuildInfo, t target, w Case) string {
-	e := m.cfg.Escalation
+// escalate applies the guild's warning ladder after warning w and says
+// what it did, or why it did nothing it should have. t is the warned
+// member; nil when not known (a warning from automod), then looked up
+// only when the ladder calls for an action.
+func (m *Module) escalate(ctx context.Context, log *zap.Logger, t *target, w Case) string {
+	e := m.settingsOf(ctx, w.GuildID).Escalation
 	if e.TimeoutAfter == 0 && e.KickAfter == 0 {
 		return ""
 	}
@@ -119,48 +130,97 @@ func (m *Module) escalate(ctx context.Context, r *bot.Request, g bot.GuildInfo, 
 	if e.Window > 0 {
 		since = m.clock.Now().Add(-e.Window)
 	}
-	n, err := m.cases.activeWarnings(ctx, r.GuildID, t.user.ID, since)
+	n, err := m.cases.activeWarnings(ctx, w.GuildID, w.TargetID, since)
 	if err != nil {
-		r.Log.Error("escalation: count warnings", zap.Error(err))
+		log.Error("escalation: count warnings", zap.Error(err))
 		return "I could not count their warnings, so the escalation ladder was not applied."
 	}
 	count := plural(n, "warning")
+	kick := e.KickAfter > 0 && n >= e.KickAfter
+	if !kick && (e.TimeoutAfter == 0 || n < e.TimeoutAfter) {
+		return ""
+	}
+	leads := "a timeout"
+	if kick {
+		leads = "a kick"
+	}
+	g, ok := m.knownGuild(w.GuildID)
+	if !ok {
+		return fmt.Sprintf("They have %s, which leads to %s, but I don't know this server's roles yet.", count, leads)
+	}
+	if t == nil {
+		found, err := m.lookUp(ctx, w.GuildID, w.TargetID)
+		if err != nil {
+			log.Warn("escalation: look the member up", zap.Error(err))
+			return fmt.Sprintf("They have %s, which leads to %s, but I could not look them up: %s", count, leads, restMessage(err))
+		}
+		t = &found
+	}
+	if t.member == nil {
+		return fmt.Sprintf("They have %s, which leads to %s, but they are no longer in this server.", count, leads)
+	}
 	reason := fmt.Sprintf("%s (latest: case #%d)", count, w.Number)
-	switch {
-	case e.KickAfter > 0 && n >= e.KickAfter:
-		if err := m.checkBot(g, t, "kick", discord.PermissionKickMembers, "kick members"); err != nil {
+	if kick {
+		if err := m.checkBot(g, *t, "kick", discord.PermissionKickMembers, "kick members"); err != nil {
 			return fmt.Sprintf("They have %s, which leads to a kick, but: %s", count, err)
 		}
-		note := m.dm(ctx, r.Log, g, t, fmt.Sprintf("You were kicked from **%s** after %s. Latest: %s", g.Name, count, w.Reason))
-		if err := m.host.REST().Members.Kick(ctx, r.GuildID, t.user.ID, "Escalation: "+reason); err != nil {
-			r.Log.Warn("escalation: kick", zap.Error(err))
+		note := m.dm(ctx, log, g, *t, fmt.Sprintf("You were kicked from **%s** after %s. Latest: %s", g.Name, count, w.Reason))
+		if err := m.host.REST().Members.Kick(ctx, w.GuildID, t.user.ID, "Escalation: "+reason); err != nil {
+			log.Warn("escalation: kick", zap.Error(err))
 			return fmt.Sprintf("They have %s, which leads to a kick, but Discord refused it: %s", count, restMessage(err))
 		}
-		c, err := m.recordAfter(ctx, r, Case{GuildID: r.GuildID, Action: ActionKick, TargetID: t.user.ID, TargetName: t.user.Username,
+		c, err := m.record(ctx, Case{GuildID: w.GuildID, Action: ActionKick, TargetID: t.user.ID, TargetName: t.user.Username,
 			ModeratorID: m.host.BotID(), Reason: "Escalation: " + reason, Source: sourceEscalation, RefCase: w.Number}, nil)
 		if err != nil {
-			return err.Error()
+			log.Error("escalation: kicked but not recorded", zap.Error(err))
+			return fmt.Sprintf("They now have %s: kicked, but I could not record it as a case.", count)
 		}
 		return strings.TrimSpace(fmt.Sprintf("They now have %s: kicked (case #%d). %s", count, c.Number, note))
-	case e.TimeoutAfter > 0 && n >= e.TimeoutAfter:
-		if err := m.checkTimeout(g, t); err != nil {
-			return fmt.Sprintf("They have %s, which leads to a timeout, but: %s", count, err)
-		}
-		now := m.clock.Now()
-		until := now.Add(e.TimeoutFor)
-		if err := m.host.REST().Members.Timeout(ctx, r.GuildID, t.user.ID, until, "Escalation: "+reason); err != nil {
-			r.Log.Warn("escalation: timeout", zap.Error(err))
-			return fmt.Sprintf("They have %s, which leads to a timeout, but Discord refused it: %s", count, restMessage(err))
-		}
-		c, err := m.recordAfter(ctx, r, Case{GuildID: r.GuildID, Action: ActionTimeout, TargetID: t.user.ID, TargetName: t.user.Username,
-			ModeratorID: m.host.BotID(), Reason: "Escalation: " + reason, Source: sourceEscalation, RefCase: w.Number,
-			CreatedAt: now, EndsAt: until, Details: "for " + bot.FormatDuration(e.TimeoutFor)}, nil)
-		if err != nil {
-			return err.Error()
-		}
-		return fmt.Sprintf("They now have %s: timed out for %s (case #%d).", count, bot.FormatDuration(e.TimeoutFor), c.Number)
 	}
-	return ""
+	if err := m.checkTimeout(g, *t); err != nil {
+		return fmt.Sprintf("They have %s, which leads to a timeout, but: %s", count, err)
+	}
+	now := m.clock.Now()
+	until := now.Add(e.TimeoutFor)
+	if err := m.host.REST().Members.Timeout(ctx, w.GuildID, t.user.ID, until, "Escalation: "+reason); err != nil {
+		log.Warn("escalation: timeout", zap.Error(err))
+		return fmt.Sprintf("They have %s, which leads to a timeout, but Discord refused it: %s", count, restMessage(err))
+	}
+	c, err := m.record(ctx, Case{GuildID: w.GuildID, Action: ActionTimeout, TargetID: t.user.ID, TargetName: t.user.Username,
+		ModeratorID: m.host.BotID(), Reason: "Escalation: " + reason, Source: sourceEscalation, RefCase: w.Number,
+		CreatedAt: now, EndsAt: until, Details: "for " + bot.FormatDuration(e.TimeoutFor)}, nil)
+	if err != nil {
+		log.Error("escalation: timed out but not recorded", zap.Error(err))
+		return fmt.Sprintf("They now have %s: timed out for %s, but I could not record it as a case.", count, bot.FormatDuration(e.TimeoutFor))
+	}
+	return fmt.Sprintf("They now have %s: timed out for %s (case #%d).", count, bot.FormatDuration(e.TimeoutFor), c.Number)
+}
+
+// lookUp asks Discord for a guild member; a target without member when
+// they are not in the guild.
+func (m *Module) lookUp(ctx context.Context, guild, user snowflake.ID) (target, error) {
+	mem, err := m.host.REST().Members.Get(ctx, guild, user)
+	if rest.IsJSONErrorCode(err, rest.JSONErrorCodeUnknownMember) {
+		return target{user: bot.User{ID: user}}, nil
+	}
+	if err != nil {
+		return target{}, err
+	}
+	u := bot.User{ID: mem.User.ID, Username: mem.User.Username, Bot: mem.User.Bot}
+	if mem.User.GlobalName != nil {
+		u.GlobalName = *mem.User.GlobalName
+	}
+	bm := &bot.Member{User: u, Roles: mem.RoleIDs}
+	if mem.JoinedAt != nil {
+		bm.JoinedAt = *mem.JoinedAt
+	}
+	if mem.Nick != nil {
+		bm.Nick = *mem.Nick
+	}
+	if mem.CommunicationDisabledUntil != nil {
+		bm.TimedOutUntil = *mem.CommunicationDisabledUntil
+	}
+	return target{user: u, member: bm}, nil
 }
 
 // checkTimeout is checkBot for a timeout, which Discord also refuses on
@@ -198,13 +258,11 @@ func (m *Module) unwarn(ctx context.Context, r *bot.Request) (bot.Response, erro
 
 // revokeWarning removes warning n and records the unwarn case u.
 func (m *Module) revokeWarning(ctx context.Context, guild snowflake.ID, n int64, u Case) (Case, Case, error) {
-	w, u, err := m.cases.revoke(ctx, guild, n, m.prepare(u))
+	w, u, err := m.cases.revoke(ctx, guild, n, m.prepare(ctx, u))
 	if err != nil {
 		return Case{}, Case{}, err
 	}
-	if u.Modlog == modlogPending {
-		poke(m.wakeModlog)
-	}
+	m.recorded(ctx, u)
 	return w, u, nil
 }
 
@@ -424,11 +482,12 @@ func (m *Module) unban(ctx context.Context, r *bot.Request) (bot.Response, error
 }
 
 // dm tells a member, before a kick or a ban, what happens and why, when
-// dm_on_action is on. It returns a note for the moderator when the DM
-// did not arrive; a person who refuses DMs (50007) is expected, not an
-// error, and is not retried.
+// the guild's dm_on_action is on. It returns a note for the moderator
+// when the DM did not arrive; a person who refuses DMs (50007) is
+// expected, not an error, and is not retried. The DM is essential, not
+// cosmetic: it goes before the action or not at all.
 func (m *Module) dm(ctx context.Context, log *zap.Logger, g bot.GuildInfo, t target, text string) string {
-	if !m.cfg.DMOnAction || t.member == nil || t.user.Bot {
+	if t.member == nil || t.user.Bot || !m.settingsOf(ctx, g.ID).DMOnAction {
 		return ""
 	}
 	_, err := m.host.REST().Messages.SendDM(ctx, t.user.ID, discord.MessageCreate{Content: text})

@@ -57,6 +57,7 @@ const (
 	sourceEscalation = "escalation" // the warning ladder
 	sourceExpiry     = "expiry"     // a temporary ban ran out
 	sourceDiscord    = "discord"    // Discord's own interface (audit log)
+	sourceAutomod    = "automod"    // the automod module's action
 )
 
 // Modlog states of a case.
@@ -87,6 +88,10 @@ type Case struct {
 	RevokedCase int64
 	AuditEntry  snowflake.ID // the audit log entry of a case from Discord's interface
 	Modlog      string
+
+	// channel is a purge's channel, for the audit trail (not stored: the
+	// details name it).
+	channel snowflake.ID
 }
 
 // Revoked reports whether a warning was removed.
@@ -334,10 +339,29 @@ func (tx txCases) cancelUnban(ctx context.Context, guild, user snowflake.ID) err
 	return err
 }
 
-// dueUnbans returns up to limit temporary bans due at now, soonest first.
-func (cs *cases) dueUnbans(ctx context.Context, now time.Time, limit int) ([]tempBan, error) {
+// notDeparted leaves out the guilds the bot was removed from.
+const notDeparted = ` AND guild_id NOT IN (SELECT guild_id FROM moderation_departures)`
+
+// notIn leaves out the guilds in skip; it returns the SQL and its
+// arguments.
+func notIn(skip []snowflake.ID) (string, []any) {
+	if len(skip) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(skip))
+	for i, g := range skip {
+		args[i] = store.Snowflake(g)
+	}
+	return ` AND guild_id NOT IN (?` + strings.Repeat(`, ?`, len(skip)-1) + `)`, args
+}
+
+// dueUnbans returns up to limit temporary bans due at now, soonest first,
+// but for those of the guilds the bot left and of the guilds in skip.
+func (cs *cases) dueUnbans(ctx context.Context, now time.Time, limit int, skip []snowflake.ID) ([]tempBan, error) {
+	not, args := notIn(skip)
 	rows, err := cs.st.DB().QueryContext(ctx, `SELECT guild_id, user_id, case_id, ends_at, due_at, attempts
-		FROM moderation_tempbans WHERE due_at <= ? ORDER BY due_at LIMIT ?`, now.UnixMilli(), limit)
+		FROM moderation_tempbans WHERE due_at <= ?`+notDeparted+not+` ORDER BY due_at LIMIT ?`,
+		append(append([]any{now.UnixMilli()}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("moderation: read temporary bans: %w", err)
 	}
@@ -359,11 +383,11 @@ func (cs *cases) dueUnbans(ctx context.Context, now time.Time, limit int) ([]tem
 	return out, nil
 }
 
-// nextUnban returns when the soonest temporary ban is due; ok is false
-// when none is scheduled.
+// nextUnban returns when the soonest temporary ban of a guild the bot is
+// in is due; ok is false when none is scheduled.
 func (cs *cases) nextUnban(ctx context.Context) (at time.Time, ok bool, err error) {
 	var due sql.NullInt64
-	if err := cs.st.DB().QueryRowContext(ctx, `SELECT MIN(due_at) FROM moderation_tempbans`).Scan(&due); err != nil {
+	if err := cs.st.DB().QueryRowContext(ctx, `SELECT MIN(due_at) FROM moderation_tempbans WHERE 1 = 1`+notDeparted).Scan(&due); err != nil {
 		return time.Time{}, false, fmt.Errorf("moderation: read temporary bans: %w", err)
 	}
 	return fromMS(due), due.Valid, nil
@@ -392,17 +416,12 @@ func (tx txCases) forget(ctx context.Context, b tempBan) error {
 }
 
 // pendingModlog returns up to limit cases waiting for the modlog,
-// oldest first, but for those of the guilds in skip.
+// oldest first, but for those of the guilds the bot left and of the
+// guilds in skip.
 func (cs *cases) pendingModlog(ctx context.Context, limit int, skip []snowflake.ID) ([]Case, error) {
-	q := `SELECT ` + caseColumns + ` FROM moderation_cases WHERE modlog = 'pending'`
-	var args []any
-	if len(skip) > 0 {
-		q += ` AND guild_id NOT IN (?` + strings.Repeat(`, ?`, len(skip)-1) + `)`
-		for _, g := range skip {
-			args = append(args, store.Snowflake(g))
-		}
-	}
-	return cs.query(ctx, q+` ORDER BY guild_id, case_id LIMIT ?`, append(args, limit)...)
+	not, args := notIn(skip)
+	return cs.query(ctx, `SELECT `+caseColumns+` FROM moderation_cases WHERE modlog = 'pending'`+notDeparted+not+
+		` ORDER BY guild_id, case_id LIMIT ?`, append(args, limit)...)
 }
 
 // setModlog records the modlog state of cases of a guild.
@@ -466,6 +485,64 @@ func (cs *cases) eraseUser(ctx context.Context, user snowflake.ID) error {
 	})
 	if err != nil {
 		return fmt.Errorf("moderation: erase user: %w", err)
+	}
+	return nil
+}
+
+// markDeparted records that the bot was removed from a guild at at; a
+// guild marked already keeps its first time.
+func (cs *cases) markDeparted(ctx context.Context, guild snowflake.ID, at time.Time) error {
+	err := cs.st.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO moderation_departures (guild_id, left_at) VALUES (?, ?)`,
+			store.Snowflake(guild), at.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("moderation: mark guild %d left: %w", guild, err)
+	}
+	return nil
+}
+
+// markBack forgets a guild's departure; it reports whether there was one.
+// It reads first, so that the guilds of every start-up cost no write.
+func (cs *cases) markBack(ctx context.Context, guild snowflake.ID) (bool, error) {
+	if left, err := cs.departed(ctx, guild); err != nil || !left {
+		return false, err
+	}
+	err := cs.st.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM moderation_departures WHERE guild_id = ?`, store.Snowflake(guild))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("moderation: mark guild %d back: %w", guild, err)
+	}
+	return true, nil
+}
+
+// departed reports whether the bot was removed from a guild and is not
+// back yet.
+func (cs *cases) departed(ctx context.Context, guild snowflake.ID) (bool, error) {
+	var n int
+	if err := cs.st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM moderation_departures WHERE guild_id = ?`,
+		store.Snowflake(guild)).Scan(&n); err != nil {
+		return false, fmt.Errorf("moderation: read departures: %w", err)
+	}
+	return n > 0, nil
+}
+
+// eraseGuild deletes every row of a guild: cases, counter, temporary
+// bans and departure.
+func (cs *cases) eraseGuild(ctx context.Context, guild snowflake.ID) error {
+	err := cs.st.Write(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"moderation_cases", "moderation_counters", "moderation_tempbans", "moderation_departures"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE guild_id = ?`, store.Snowflake(guild)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("moderation: erase guild %d: %w", guild, err)
 	}
 	return nil
 }

@@ -56,9 +56,23 @@ func targetOf(r *bot.Request) (target, error) {
 	return target{user: u, member: mem}, nil
 }
 
+// knownGuild returns what the cache knows of a guild, once it knows all
+// of it. A GUILD_CREATE fills the cache with the guild, then its
+// channels, its roles, and last its members; the host publishes the
+// guild's arrival before that, so a module woken by it may look too
+// early. The bot's own member comes last: until it is there (BotRoles is
+// nil; a member without roles has an empty list), the guild is not known.
+func (m *Module) knownGuild(id snowflake.ID) (bot.GuildInfo, bool) {
+	g, ok := m.host.Guild(id)
+	if !ok || g.BotRoles == nil {
+		return bot.GuildInfo{}, false
+	}
+	return g, true
+}
+
 // guild returns what the cache knows of the guild, for the hierarchy.
 func (m *Module) guild(id snowflake.ID) (bot.GuildInfo, error) {
-	g, ok := m.host.Guild(id)
+	g, ok := m.knownGuild(id)
 	if !ok {
 		return bot.GuildInfo{}, userErr("I don't know this server's roles yet; try again in a moment.")
 	}

@@ -10,41 +10,20 @@ import (
 	"github.com/hearthbot/hearth/bot/bus"
 )
 
-// subscribe listens to messages (the /purge index), audit log entries
-// (cases for actions done in Discord's interface) and guilds coming
-// back (the loops retry what waited for them).
+// subscribe listens to audit log entries (cases for actions done in
+// Discord's interface), automod's actions on the audit trail (cases for
+// them), and guilds coming, going and coming back (the loops stop and
+// resume).
 func (m *Module) subscribe(h *bot.Host) error {
-	err := errors.Join(
-		bot.Subscribe(h, bot.TopicMessageCreated, "purge-index", bus.DropOldest, func(_ context.Context, e bot.MessageCreated) error {
-			m.index.add(e)
-			return nil
-		}),
-		bot.Subscribe(h, bot.TopicMessageDeleted, "purge-index-deleted", bus.DropOldest, func(_ context.Context, e bot.MessageDeleted) error {
-			m.index.remove(e.ChannelID, e.ID)
-			return nil
-		}),
-		bot.Subscribe(h, bot.TopicMessagesBulkDeleted, "purge-index-bulk-deleted", bus.DropOldest,
-			func(_ context.Context, e bot.MessagesBulkDeleted) error {
-				m.index.remove(e.ChannelID, e.IDs...)
-				return nil
-			}),
+	return errors.Join(
 		bot.Subscribe(h, bot.TopicAuditLogEntry, "audit-log", bus.Backpressure, m.auditEntry),
-		bot.Subscribe(h, bot.TopicGuildJoined, "guilds", bus.DropOldest, func(context.Context, bot.GuildJoined) error {
-			poke(m.wakeUnbans)
-			poke(m.wakeModlog)
-			return nil
-		}),
+		// A spam wave is many automod actions at once: room for them.
+		bot.SubscribeWith(h, bot.TopicAction, bus.Options{Name: "automod-actions", Policy: bus.Backpressure, Queue: 1024},
+			m.automodAction),
+		bot.Subscribe(h, bot.TopicGuildJoined, "guild-joined", bus.Backpressure, m.guildJoined),
+		bot.Subscribe(h, bot.TopicGuildLeft, "guild-left", bus.Backpressure, m.guildLeft),
+		bot.Subscribe(h, bot.TopicGuildOutage, "guild-outage", bus.DropOldest, m.guildOutage),
 	)
-	if err != nil {
-		return err
-	}
-	if m.cfg.ContentMatching {
-		return bot.Subscribe(h, bot.TopicMessageEdited, "purge-index-edited", bus.DropOldest, func(_ context.Context, e bot.MessageEdited) error {
-			m.index.edit(e)
-			return nil
-		})
-	}
-	return nil
 }
 
 // auditEntry turns a kick, ban or unban done in Discord's own interface

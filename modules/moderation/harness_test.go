@@ -54,6 +54,10 @@ type setup struct {
 	config   string
 	emulator []discordtest.Option
 	module   []Option
+	// extra modules run beside moderation (a recorder of the audit trail).
+	extra []bot.Module
+	// edit changes the bot's config after the section is loaded.
+	edit func(*config.Config)
 }
 
 // harness is the bot with the moderation module against the emulator.
@@ -93,10 +97,13 @@ func start(t *testing.T, s setup) *harness {
 	t.Helper()
 	m := New(append([]Option{WithTick(50 * time.Millisecond)}, s.module...)...)
 	loaded := loadConfig(t, s.config)
-	h := bottest.New(t, []bot.Module{m}, bottest.WithEmulator(s.emulator...), bottest.WithConfig(func(c *config.Config) {
+	h := bottest.New(t, append([]bot.Module{m}, s.extra...), bottest.WithEmulator(s.emulator...), bottest.WithConfig(func(c *config.Config) {
 		keep := *c
 		*c = loaded
 		c.Discord.RESTURL, c.Store.Path, c.Admin.Addr = keep.Discord.RESTURL, keep.Store.Path, keep.Admin.Addr
+		if s.edit != nil {
+			s.edit(c)
+		}
 	}))
 	return &harness{Harness: h, t: t, m: m, g: h.Guild()}
 }

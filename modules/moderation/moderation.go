@@ -11,14 +11,21 @@
 // member too) and the bot's own permissions, so no request that would
 // answer 403 is sent. A refusal is a message that names what is missing.
 //
+// The modlog channel, the DM before a kick or a ban and the warning
+// ladder are settings of each guild (/settings, module moderation); the
+// config file's section gives their defaults and the operator's switches.
+//
 // Temporary bans are scheduled in the store and lifted by a loop that
 // Start begins and Stop ends; bans due while the bot was down are lifted
 // when it comes back. The modlog is posted by another loop from the
 // cases marked pending, so a case is posted even when the bot stopped
-// between recording and posting it.
+// between recording and posting it. Both loops leave alone the guilds
+// the bot was removed from until it is back in them.
 //
-// Bans and kicks done in Discord's own interface reach the module as
-// audit log entries and become cases too.
+// Every case is reported on the audit trail (Host.Record). Bans and kicks
+// done in Discord's own interface reach the module as audit log entries,
+// and automod's warnings, timeouts, kicks and bans as actions on the
+// audit trail: both become cases too.
 package moderation
 
 import (
@@ -64,13 +71,14 @@ func WithTick(d time.Duration) Option { return func(m *Module) { m.tick = d } }
 
 // Module is the moderation suite. Make one with New.
 type Module struct {
-	host  *bot.Host
-	cfg   settings
-	clock Clock
-	tick  time.Duration
+	host *bot.Host
+	cfg  section
+	// settings are the per-guild settings; their defaults come from cfg.
+	settings *bot.GuildSettings[guildSettings]
+	clock    Clock
+	tick     time.Duration
 	// cases is nil when the bot runs without a store.
 	cases *cases
-	index *messageIndex
 
 	purgesMu sync.Mutex
 	purges   map[snowflake.ID]bool // channels with a purge running
@@ -94,8 +102,8 @@ func New(opts ...Option) *Module {
 // ID returns "moderation".
 func (m *Module) ID() string { return ID }
 
-// Migrations returns the module's tables: cases, case counters and the
-// schedule of temporary bans.
+// Migrations returns the module's tables: cases, case counters, the
+// schedule of temporary bans and the guilds the bot was removed from.
 func (m *Module) Migrations() fs.FS {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
@@ -104,17 +112,24 @@ func (m *Module) Migrations() fs.FS {
 	return sub
 }
 
-// Init decodes modules.moderation, declares the commands and buttons,
-// and subscribes to messages (for /purge), audit log entries and guilds.
+// Init decodes modules.moderation, registers the per-guild settings
+// (whose defaults are the section's values), declares the commands and
+// buttons, and subscribes to audit log entries, automod's actions and
+// guilds coming and going.
 func (m *Module) Init(_ context.Context, h *bot.Host) error {
 	m.host = h
 	if err := h.Config(&m.cfg); err != nil {
 		return err
 	}
+	defaults := m.cfg.Defaults
+	s, err := bot.NewGuildSettings(h, func() guildSettings { return defaults }, validateSettings)
+	if err != nil {
+		return err
+	}
+	m.settings = s
 	if st := h.Store(); st != nil {
 		m.cases = &cases{st: st}
 	}
-	m.index = newMessageIndex(m.cfg.PurgeMemory, maxIndexedChannels, m.cfg.ContentMatching)
 	for _, c := range m.commands() {
 		if err := h.Command(c); err != nil {
 			return err // it names the module and the command already
@@ -132,15 +147,31 @@ func (m *Module) Init(_ context.Context, h *bot.Host) error {
 // Validate checks the configuration's values.
 func (m *Module) Validate() error { return m.cfg.validate() }
 
-// Needs asks for guild messages (/purge remembers recent messages),
-// guild moderation (audit log entries, for actions done in Discord's
-// interface) and, with content_matching, MESSAGE_CONTENT.
+// Needs asks for guild moderation (audit log entries, for actions done
+// in Discord's interface) and, with content_matching, MESSAGE_CONTENT
+// (what /purge contains reads).
 func (m *Module) Needs() bot.Needs {
-	n := bot.Needs{Intents: gateway.IntentGuildMessages | gateway.IntentGuildModeration}
+	n := bot.Needs{Intents: gateway.IntentGuildModeration}
 	if m.cfg.ContentMatching {
 		n.Intents |= gateway.IntentMessageContent
 	}
 	return n
+}
+
+// contentMatching reports whether /purge contains can read messages:
+// content_matching is on and Discord granted MESSAGE_CONTENT.
+func (m *Module) contentMatching() bool {
+	return m.cfg.ContentMatching && m.host.Intents().Has(gateway.IntentMessageContent)
+}
+
+// Degraded says what is off because Discord did not grant an intent the
+// module asked for.
+func (m *Module) Degraded() []string {
+	if m.host == nil || m.host.Intents() == 0 || !m.cfg.ContentMatching || m.contentMatching() {
+		return nil
+	}
+	return []string{"/purge contains is off: Discord has not granted the MESSAGE_CONTENT intent, so the bot can't read " +
+		"what messages say; /purge by count and user still works."}
 }
 
 // Start begins the loops that lift temporary bans and post the modlog;
@@ -177,6 +208,16 @@ func (m *Module) Stop(ctx context.Context) error {
 	}
 }
 
+// DeleteGuild erases the module's rows of a guild the bot left for good:
+// its cases, its case counter, its temporary bans' schedules and its
+// departure. The host erases the guild's settings itself.
+func (m *Module) DeleteGuild(ctx context.Context, guild snowflake.ID) error {
+	if m.cases == nil {
+		return nil
+	}
+	return m.cases.eraseGuild(ctx, guild)
+}
+
 // poke wakes a loop without blocking.
 func poke(ch chan struct{}) {
 	select {
@@ -208,4 +249,6 @@ var (
 	_ bot.Starter      = (*Module)(nil)
 	_ bot.Stopper      = (*Module)(nil)
 	_ bot.PersonalData = (*Module)(nil)
+	_ bot.GuildData    = (*Module)(nil)
+	_ bot.Degraded     = (*Module)(nil)
 )

@@ -3,24 +3,36 @@ package moderation
 import (
 	"context"
 	"errors"
-	"strconv"
+	"net/http"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
+
+	"github.com/hearthbot/hearth/ratelimit"
 )
 
-// Modlog pacing. Discord allows about 5 messages per 5 s in a channel;
-// one message a second, with up to 10 cases in it, stays under that
-// without reading headers the host's REST interface does not show.
+// The modlog is posted by one loop from the cases marked pending in the
+// store, up to ten embeds a message. It does not pace itself: the host's
+// REST limiter holds each post until Discord's headers allow it, and a
+// post the limiter sheds or Discord answers with a 5xx stays pending and
+// goes at the next round. Woken by a new case, it waits modlogGather for
+// the cases that come with it (a burst of actions, an automod wave), so
+// that they share messages; while the limiter holds a post, the cases
+// recorded meanwhile pile up and go together next.
+//
+// Why not ratelimit.Coalescer: it merges entries well, but says nothing
+// about which ones reached Discord (Add returns once an entry is queued,
+// and an entry it fails to send is dropped with a log line). A case's
+// pending mark may only be cleared once its message went out, or a crash
+// between the two loses the post; so the loop posts and marks itself.
 const (
-	modlogSpacing  = time.Second
 	embedsPerPost  = 10 // Discord's limit per message
 	modlogNeeds    = discord.PermissionViewChannel | discord.PermissionSendMessages | discord.PermissionEmbedLinks
-	maxRetryAfter  = 30 * time.Second
 	modlogBatchMax = 50
+	modlogGather   = 500 * time.Millisecond
 )
 
 // modlogLoop posts the cases marked pending, oldest first, until ctx
@@ -28,30 +40,31 @@ const (
 func (m *Module) modlogLoop(ctx context.Context) {
 	defer m.loops.Done()
 	log := m.host.Log().With(zap.String("loop", "modlog"))
-	var last time.Time // when the last message went out
 	for {
-		wait, err := m.postPending(ctx, &last)
+		wait, err := m.postPending(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("modlog", zap.Error(err))
 		}
-		if !sleep(ctx, wait, m.wakeModlog) {
+		if !sleep(ctx, wait, m.wakeModlog) || !sleep(ctx, modlogGather, nil) {
 			return
 		}
 	}
 }
 
 // postPending posts what is pending and says how long to wait before
-// looking again: a tick when done or when a guild is not known yet, less
-// when Discord asked to wait.
-func (m *Module) postPending(ctx context.Context, last *time.Time) (time.Duration, error) {
-	var later []snowflake.ID // guilds not in the cache yet
+// looking again: a tick when done, or when a guild is not known yet or a
+// post must be tried again later. The cases of guilds the bot left are
+// left out by the query: they wait until it is back.
+func (m *Module) postPending(ctx context.Context) (time.Duration, error) {
+	var later []snowflake.ID // guilds not in the cache yet, or whose post failed for now
+	var failure error
 	for ctx.Err() == nil {
 		pending, err := m.cases.pendingModlog(ctx, modlogBatchMax, later)
 		if err != nil {
 			return m.tick, err
 		}
 		if len(pending) == 0 {
-			return m.tick, nil
+			return m.tick, failure
 		}
 		for len(pending) > 0 {
 			guild := pending[0].GuildID
@@ -64,9 +77,9 @@ func (m *Module) postPending(ctx context.Context, last *time.Time) (time.Duratio
 				n++ // the rest of this guild waits for the next round
 			}
 			pending = pending[n:]
-			state, wait, err := m.postBatch(ctx, guild, batch, last)
+			state, err := m.postBatch(ctx, guild, batch)
 			if err != nil {
-				return wait, err
+				failure = err
 			}
 			if state == modlogPending {
 				later = append(later, guild)
@@ -90,64 +103,49 @@ func (m *Module) postPending(ctx context.Context, last *time.Time) (time.Duratio
 }
 
 // postBatch posts up to 10 cases of one guild in one message and returns
-// their new state; modlogPending when the guild is not known yet (the
-// bot is starting, or the guild is down).
-func (m *Module) postBatch(ctx context.Context, guild snowflake.ID, batch []Case, last *time.Time) (string, time.Duration, error) {
-	channel := snowflake.ID(m.cfg.LogChannel)
+// their new state: modlogPending when the guild is not known yet (the
+// bot is starting, or the guild is in an outage) or the post should be
+// tried again later (with the error that says why).
+func (m *Module) postBatch(ctx context.Context, guild snowflake.ID, batch []Case) (string, error) {
+	channel := m.settingsOf(ctx, guild).LogChannel
 	if channel == 0 {
-		return modlogNone, 0, nil
+		return modlogNone, nil
 	}
-	if _, ok := m.host.Guild(guild); !ok {
-		return modlogPending, 0, nil
+	if _, ok := m.knownGuild(guild); !ok {
+		return modlogPending, nil
 	}
 	perms, err := m.host.BotPermissions(guild, channel)
 	if err != nil {
-		return modlogNone, 0, nil // the log channel belongs to another guild
+		// Not a channel of this guild: the config file's log_channel is
+		// every guild's default, and serves only its own.
+		return modlogNone, nil
 	}
 	if missing := modlogNeeds &^ perms; missing != 0 {
 		m.host.Log().Warn("modlog: the bot may not post in the log channel; cases are not posted",
 			zap.Uint64("guild_id", uint64(guild)), zap.Uint64("channel_id", uint64(channel)),
 			zap.String("missing", permissionNames(missing)))
-		return modlogSkipped, 0, nil
-	}
-	if wait := time.Until(last.Add(modlogSpacing)); wait > 0 {
-		if !sleep(ctx, wait, nil) {
-			return modlogPending, 0, ctx.Err()
-		}
+		return modlogSkipped, nil
 	}
 	now := m.clock.Now()
 	embeds := make([]discord.Embed, len(batch))
 	for i, c := range batch {
 		embeds[i] = caseEmbed(c, now)
 	}
-	// Once begun, a post finishes even if shutdown begins: Stop waits.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// Once begun, a post finishes even if shutdown begins: Stop waits. It
+	// is cosmetic for the limiter (it may shed it): the case stays
+	// pending and is posted later.
+	sctx, cancel := context.WithTimeout(ratelimit.NonEssential(context.WithoutCancel(ctx)), 30*time.Second)
 	_, err = m.host.REST().Messages.Send(sctx, channel, discord.MessageCreate{Embeds: embeds})
 	cancel()
-	*last = time.Now()
 	if err == nil {
-		return modlogPosted, 0, nil
-	}
-	if wait, limited := retryAfter(err); limited {
-		return modlogPending, wait, err
+		return modlogPosted, nil
 	}
 	var re *rest.Error
-	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 &&
+		re.Response.StatusCode != http.StatusTooManyRequests {
 		m.host.Log().Warn("modlog: Discord refused the post", zap.Uint64("guild_id", uint64(guild)), zap.Error(err))
-		return modlogFailed, 0, nil
+		return modlogFailed, nil
 	}
-	return modlogPending, m.tick, err // a network error or a 5xx: later
-}
-
-// retryAfter reads how long a 429 asks to wait.
-func retryAfter(err error) (time.Duration, bool) {
-	var re *rest.Error
-	if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode != 429 {
-		return 0, false
-	}
-	secs, perr := strconv.ParseFloat(re.Response.Header.Get("Retry-After"), 64)
-	if perr != nil || secs <= 0 {
-		secs = 1
-	}
-	return min(time.Duration(secs*float64(time.Second)), maxRetryAfter), true
+	// Shed, held too long by the limiter, a 5xx or the network: later.
+	return modlogPending, err
 }

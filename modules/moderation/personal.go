@@ -27,9 +27,6 @@ type Export struct {
 	Cases []ExportedCase `json:"cases"`
 	// TemporaryBans are their bans waiting to be lifted.
 	TemporaryBans []ExportedBan `json:"temporary_bans,omitempty"`
-	// RecentMessages counts their messages remembered (in memory only)
-	// for /purge.
-	RecentMessages int `json:"recent_messages_remembered"`
 }
 
 // ExportedBan is a temporary ban waiting to be lifted.
@@ -74,18 +71,13 @@ func (m *Module) ExportUser(ctx context.Context, user snowflake.ID) (any, error)
 	for _, b := range bans {
 		out.TemporaryBans = append(out.TemporaryBans, ExportedBan{Guild: b.GuildID, Case: b.Case, Ends: b.EndsAt})
 	}
-	out.RecentMessages = m.index.countUser(user)
 	return out, nil
 }
 
 // DeleteUser erases the cases about the user and their temporary bans'
-// schedules (such a ban then stays until someone lifts it), removes
-// their ID from the cases they handled as a moderator, and forgets their
-// remembered messages.
+// schedules (such a ban then stays until someone lifts it), and removes
+// their ID from the cases they handled as a moderator.
 func (m *Module) DeleteUser(ctx context.Context, user snowflake.ID) error {
-	if m.index != nil {
-		m.index.forgetUser(user)
-	}
 	if m.cases == nil {
 		return nil
 	}

@@ -8,59 +8,56 @@ import (
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
-	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
 
 	"github.com/hearthbot/hearth/bot"
+	"github.com/hearthbot/hearth/ratelimit"
 )
 
 const (
 	// maxPurge is the most messages one /purge deletes.
 	maxPurge = 1000
-	// bulkMax is the most IDs a bulk delete takes (contract A.1.21).
-	bulkMax = 100
-	// bulkAge is the age past which Discord refuses to bulk delete a
-	// message (50034), less a margin for clocks that differ.
-	bulkAge = 14*24*time.Hour - 5*time.Minute
+	// maxScan bounds how many messages one /purge reads, newest first,
+	// looking for those that match: the channel's last 1,000.
+	maxScan = 1000
+	// pageSize is how many messages one history request returns (at most
+	// 100, Discord's limit).
+	pageSize = 100
+	// youngChunk and oldChunk are how many messages one ratelimit.Purge
+	// call deletes between two progress reports: a bulk delete's worth of
+	// messages under 14 days, fewer of the older ones, which go one by one.
+	youngChunk = 100
+	oldChunk   = 20
+	// bulkAge is the age past which ratelimit.Purge deletes a message on
+	// its own (14 days less an hour), for saying so in the reply.
+	bulkAge = 14*24*time.Hour - time.Hour
+	// purgeMargin is kept from the handler's time limit to answer in.
+	purgeMargin = 3 * time.Second
+	// progressEvery spaces the progress reports.
+	progressEvery = 2 * time.Second
 )
 
-// Purge pacing. Until the host's REST client has a rate limiter, /purge
-// keeps its requests under Discord's limits for a channel itself: one
-// bulk delete a second (the strictest bucket seen), single deletes four
-// a second. A 429 all the same is waited out and the request sent again.
-var (
-	bulkSpacing   = 1100 * time.Millisecond
-	singleSpacing = 250 * time.Millisecond
-)
-
-// progressAfter is how long after the interaction /purge waits before
-// reporting progress in followups: Discord wants a first answer within
-// 3 s, so by then the host has deferred the reply, and a followup can
-// follow it.
-const progressAfter = 3500 * time.Millisecond
-
-// progressEvery spaces the progress reports.
-const progressEvery = 5 * time.Second
+// purgeNeeds are the bot's permissions in the channel a purge needs:
+// reading the history and deleting others' messages.
+const purgeNeeds = discord.PermissionViewChannel | discord.PermissionReadMessageHistory | discord.PermissionManageMessages
 
 func (m *Module) purge(ctx context.Context, r *bot.Request) (bot.Response, error) {
 	if m.cases == nil {
 		return bot.Response{}, errNoStore
 	}
 	count, _ := r.Int("count")
-	contains, hasContains := r.String("contains")
+	contains, _ := r.String("contains")
 	contains = strings.ToLower(strings.TrimSpace(contains))
-	if hasContains && contains != "" && !m.cfg.ContentMatching {
-		return bot.Response{}, userErr("Content matching is unavailable: the bot runs without the MESSAGE_CONTENT intent, so it can't read " +
-			"what messages say. Nothing was deleted. Purge by count or user, or ask the bot's admin to set " +
-			"modules.moderation.content_matching (and turn on MESSAGE CONTENT in the Developer Portal).")
+	if contains != "" && !m.contentMatching() {
+		return bot.Response{}, m.noContentMatching()
 	}
 	who, _, hasUser := r.UserOption("user")
 	perms, err := m.host.BotPermissions(r.GuildID, r.ChannelID)
 	if err != nil {
 		return bot.Response{}, userErr("I don't know my permissions in this channel yet; try again in a moment.")
 	}
-	if missing := (discord.PermissionViewChannel | discord.PermissionManageMessages) &^ perms; missing != 0 {
+	if missing := purgeNeeds &^ perms; missing != 0 {
 		return bot.Response{}, userErr("I need the %s permission in this channel to delete messages: ask an admin to give it to my role.",
 			permissionNames(missing))
 	}
@@ -69,30 +66,37 @@ func (m *Module) purge(ctx context.Context, r *bot.Request) (bot.Response, error
 	}
 	defer m.release(r.ChannelID)
 
-	picked := m.index.pick(r.ChannelID, r.InteractionID, int(count), func(x indexed) bool {
-		return (!hasUser || x.author == who.ID) && (contains == "" || strings.Contains(x.content, contains))
-	})
+	// Stop early enough to answer before the host's time limit.
+	pctx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithDeadline(ctx, deadline.Add(-purgeMargin))
+		defer cancel()
+	}
+	match := func(msg discord.Message) bool {
+		return (!hasUser || msg.Author.ID == who.ID) && (contains == "" || strings.Contains(strings.ToLower(msg.Content), contains))
+	}
+	found, err := m.scan(pctx, r.ChannelID, r.InteractionID, int(count), match)
 	filter := describeFilter(who, hasUser, contains)
-	if len(picked) == 0 {
-		return bot.Response{Content: fmt.Sprintf("Nothing to remove: none of the messages I remember here is%s. "+
-			"I remember the last %d messages of each channel sent since I started.", filter, m.cfg.PurgeMemory)}, nil
+	if len(found.ids) == 0 {
+		if err != nil {
+			return bot.Response{}, purgeFailed(ctx, err, "reading this channel's messages")
+		}
+		if found.scanned == 0 {
+			return bot.Response{Content: "Nothing to remove: I see no messages in this channel."}, nil
+		}
+		return bot.Response{Content: fmt.Sprintf("Nothing to remove: no message%s among the last %s here.",
+			filter, plural(found.scanned, "message"))}, nil
 	}
 	now := m.clock.Now()
-	var young, old []snowflake.ID
-	for _, x := range picked {
-		if now.Sub(x.id.Time()) < bulkAge {
-			young = append(young, x.id)
-		} else {
-			old = append(old, x.id)
-		}
+	p := &purger{m: m, r: r, channel: r.ChannelID, total: len(found.ids), reason: auditReason(r.User, "/purge")}
+	res, delErr := p.run(pctx, found.ids, now)
+	if res.Deleted == 0 && res.Missing == 0 && delErr != nil {
+		return bot.Response{}, purgeFailed(ctx, delErr, "deleting messages")
 	}
-	p := &purger{m: m, r: r, total: len(picked), reason: auditReason(r.User, "/purge")}
-	err = p.run(ctx, young, old)
-	if p.removed() == 0 && err != nil {
-		return bot.Response{}, err
-	}
-	details := fmt.Sprintf("%s in <#%s>%s", plural(p.removed(), "message"), r.ChannelID, filter)
-	c := Case{GuildID: r.GuildID, Action: ActionPurge, ModeratorID: r.User.ID, Details: details}
+
+	details := fmt.Sprintf("%s in <#%s>%s", plural(res.Deleted, "message"), r.ChannelID, filter)
+	c := Case{GuildID: r.GuildID, Action: ActionPurge, ModeratorID: r.User.ID, Details: details, channel: r.ChannelID}
 	if hasUser {
 		c.TargetID, c.TargetName = who.ID, who.Username
 	}
@@ -100,26 +104,96 @@ func (m *Module) purge(ctx context.Context, r *bot.Request) (bot.Response, error
 	if recErr != nil {
 		r.Log.Error("purge done but not recorded", zap.Error(recErr))
 	}
+
 	var b strings.Builder
-	fmt.Fprintf(&b, "Removed %s%s", plural(p.removed(), "message"), filter)
-	if p.bulk > 0 && p.single > 0 {
-		fmt.Fprintf(&b, " (%d in bulk, %d one by one", p.bulk, p.single)
-		if len(old) > 0 {
-			b.WriteString(": older than 14 days, Discord deletes those one at a time")
-		}
-		b.WriteString(")")
-	}
+	fmt.Fprintf(&b, "Removed %s%s", plural(res.Deleted, "message"), filter)
 	if recErr == nil {
 		fmt.Fprintf(&b, " (case #%d)", c.Number)
 	}
 	b.WriteString(".")
-	if p.gone > 0 {
-		fmt.Fprintf(&b, " %s deleted by someone else meanwhile.", plural(p.gone, "was", "were"))
+	var reqs []string
+	if res.Bulk > 0 {
+		reqs = append(reqs, plural(res.Bulk, "bulk delete"))
 	}
-	if err != nil {
-		fmt.Fprintf(&b, " I stopped after that: %s", stopReason(err))
+	if res.Single > 0 {
+		reqs = append(reqs, plural(res.Single, "single delete"))
+	}
+	if len(reqs) > 0 {
+		fmt.Fprintf(&b, " It took %s", strings.Join(reqs, " and "))
+		if old := countOld(found.ids, now); old > 0 {
+			b.WriteString(" (Discord deletes messages older than 14 days one at a time)")
+		}
+		b.WriteString(".")
+	}
+	if res.Missing > 0 {
+		fmt.Fprintf(&b, " %s already gone.", plural(res.Missing, "was", "were"))
+	}
+	if len(found.ids) < int(count) && found.bounded && err == nil {
+		fmt.Fprintf(&b, " I looked through the last %d messages here, the most one purge reads.", maxScan)
+	}
+	if err = errors.Join(err, delErr); err != nil {
+		fmt.Fprintf(&b, " I stopped there: %s", stopReason(ctx, err))
 	}
 	return bot.Response{Content: b.String()}, nil
+}
+
+// noContentMatching says why /purge contains is unavailable.
+func (m *Module) noContentMatching() error {
+	why := "the bot runs without the MESSAGE_CONTENT intent, so it can't read what messages say. Nothing was deleted. " +
+		"Purge by count or user, or ask the bot's admin to set modules.moderation.content_matching " +
+		"(and turn on MESSAGE CONTENT INTENT in the Developer Portal)."
+	if m.cfg.ContentMatching {
+		why = "Discord has not granted this bot the MESSAGE_CONTENT intent, so it can't read what messages say. " +
+			"Nothing was deleted. Purge by count or user, or ask the bot's admin to turn on MESSAGE CONTENT INTENT " +
+			"in the Developer Portal (Bot → Privileged Gateway Intents) and restart the bot."
+	}
+	return userErr("Content matching is unavailable: %s", why)
+}
+
+// scanned is what scan found.
+type scanned struct {
+	ids     []snowflake.ID // newest first
+	scanned int            // messages read
+	bounded bool           // stopped at maxScan, not at the channel's start
+}
+
+// scan reads the channel's history older than before, newest first, a
+// page at a time, until count messages match, maxScan were read, or the
+// channel has no more. On an error it returns what it found so far.
+func (m *Module) scan(ctx context.Context, channel, before snowflake.ID, count int, match func(discord.Message) bool) (scanned, error) {
+	var s scanned
+	for s.scanned < maxScan && len(s.ids) < count {
+		limit := min(pageSize, maxScan-s.scanned)
+		page, err := m.host.REST().Messages.List(ctx, channel, before, limit)
+		if err != nil {
+			return s, err
+		}
+		for _, msg := range page {
+			s.scanned++
+			if match(msg) {
+				if s.ids = append(s.ids, msg.ID); len(s.ids) == count {
+					return s, nil
+				}
+			}
+		}
+		if len(page) < limit {
+			return s, nil // the channel's first message
+		}
+		before = page[len(page)-1].ID
+	}
+	s.bounded = len(s.ids) < count
+	return s, nil
+}
+
+// countOld counts the messages too old for a bulk delete.
+func countOld(ids []snowflake.ID, now time.Time) int {
+	n := 0
+	for _, id := range ids {
+		if now.Sub(id.Time()) >= bulkAge {
+			n++
+		}
+	}
+	return n
 }
 
 // claim marks a channel as being purged; false when it already is.
@@ -166,108 +240,92 @@ func describeFilter(who bot.User, hasUser bool, contains string) string {
 	return s
 }
 
-// errOutOfTime stops a purge before the host's handler timeout would.
-var errOutOfTime = errors.New("moderation: purge out of time")
+// outOfTime reports whether err means the purge's own deadline came (or
+// the limiter knew a request would wait past it) while the command still
+// had time to answer.
+func outOfTime(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ratelimit.ErrWaitTooLong))
+}
 
-func stopReason(err error) string {
-	if errors.Is(err, errOutOfTime) {
+// stopReason says in a sentence why a purge stopped early.
+func stopReason(ctx context.Context, err error) string {
+	switch {
+	case outOfTime(ctx, err):
 		return "one command may only run so long; run /purge again for the rest."
-	}
-	var ue *bot.UserError
-	if errors.As(err, &ue) {
-		return ue.Message
+	case errors.Is(err, ratelimit.ErrShed), errors.Is(err, ratelimit.ErrBanned):
+		return "Discord's rate limits hold the bot back right now; try again in a few minutes."
 	}
 	return "Discord refused: " + restMessage(err)
 }
 
+// purgeFailed is the error of a purge that did nothing: a message when
+// the reason is one a person can act on, the error itself otherwise.
+func purgeFailed(ctx context.Context, err error, doing string) error {
+	if outOfTime(ctx, err) || errors.Is(err, ratelimit.ErrShed) || errors.Is(err, ratelimit.ErrBanned) {
+		return userErr("Nothing was deleted: %s", stopReason(ctx, err))
+	}
+	return fmt.Errorf("moderation: purge: %s: %w", doing, err)
+}
+
 // purger deletes the messages of one /purge and reports its progress.
 type purger struct {
-	m                  *Module
-	r                  *bot.Request
-	total              int
-	reason             string
-	bulk, single, gone int
-	lastSend           time.Time
-	lastReport         time.Time
+	m          *Module
+	r          *bot.Request
+	channel    snowflake.ID
+	total      int
+	reason     string
+	lastReport time.Time
 }
 
-func (p *purger) removed() int { return p.bulk + p.single }
-
-// run deletes the young messages in bulk, 100 at a time, and the old
-// ones one by one, pacing the requests, until done, out of time, or
-// refused.
-func (p *purger) run(ctx context.Context, young, old []snowflake.ID) error {
+// run deletes ids (newest first) through ratelimit.Purge, a chunk at a
+// time so that progress can be reported between chunks: bulk deletes of
+// up to 100 for messages under 14 days, then the older ones, which go
+// one by one. The host's limiter paces the requests. It stops at the
+// first error and returns what was done.
+func (p *purger) run(ctx context.Context, ids []snowflake.ID, now time.Time) (ratelimit.PurgeResult, error) {
+	var young, old []snowflake.ID
+	for _, id := range ids {
+		if now.Sub(id.Time()) < bulkAge {
+			young = append(young, id)
+		} else {
+			old = append(old, id)
+		}
+	}
+	var chunks [][]snowflake.ID
 	for len(young) > 0 {
-		n := min(len(young), bulkMax)
-		chunk := young[:n]
-		young = young[n:]
-		if len(chunk) == 1 {
-			old = append([]snowflake.ID{chunk[0]}, old...)
-			continue
-		}
-		err := p.send(ctx, bulkSpacing, func() error {
-			return p.m.host.REST().Messages.BulkDelete(ctx, p.r.ChannelID, chunk, p.reason)
-		})
-		if rest.IsJSONErrorCode(err, rest.JSONErrorCodeMessageTooOldToBulkDelete) {
-			old = append(chunk, old...) // the clocks disagree: one by one
-			continue
-		}
+		n := min(len(young), youngChunk)
+		chunks, young = append(chunks, young[:n]), young[n:]
+	}
+	for len(old) > 0 {
+		n := min(len(old), oldChunk)
+		chunks, old = append(chunks, old[:n]), old[n:]
+	}
+	d := p.m.host.Deleter(p.reason)
+	var total ratelimit.PurgeResult
+	for _, chunk := range chunks {
+		res, err := ratelimit.Purge(ctx, d, p.channel, chunk, now)
+		total.Deleted += res.Deleted
+		total.Missing += res.Missing
+		total.Bulk += res.Bulk
+		total.Single += res.Single
 		if err != nil {
-			return err
+			return total, err
 		}
-		p.bulk += len(chunk)
-		p.m.index.remove(p.r.ChannelID, chunk...)
-		p.report(ctx)
+		p.report(ctx, total.Deleted+total.Missing)
 	}
-	for _, id := range old {
-		err := p.send(ctx, singleSpacing, func() error {
-			return p.m.host.REST().Messages.Delete(ctx, p.r.ChannelID, id, p.reason)
-		})
-		switch {
-		case rest.IsJSONErrorCode(err, rest.JSONErrorCodeUnknownMessage):
-			p.gone++
-		case err != nil:
-			return err
-		default:
-			p.single++
-		}
-		p.m.index.remove(p.r.ChannelID, id)
-		p.report(ctx)
-	}
-	return nil
+	return total, nil
 }
 
-// send waits for the spacing since the last request, then sends; a 429
-// is waited out and sent again, three times at most. It gives up with
-// errOutOfTime when the handler's time is nearly over.
-func (p *purger) send(ctx context.Context, spacing time.Duration, do func() error) error {
-	for attempt := 0; ; attempt++ {
-		wait := time.Until(p.lastSend.Add(spacing))
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+2*time.Second {
-			return errOutOfTime
-		}
-		if !sleep(ctx, wait, nil) {
-			return ctx.Err()
-		}
-		err := do()
-		p.lastSend = time.Now()
-		after, limited := retryAfter(err)
-		if !limited || attempt == 2 {
-			return err
-		}
-		p.lastSend = time.Now().Add(after - spacing)
-	}
-}
-
-// report sends a progress followup once the reply is surely deferred,
-// every few seconds.
-func (p *purger) report(ctx context.Context) {
-	if time.Since(p.r.CreatedAt) < progressAfter || time.Since(p.lastReport) < progressEvery || p.removed() >= p.total {
+// report sends a progress followup once the host has deferred the reply
+// (the purge is slow), then every few seconds. It is cosmetic: the
+// limiter may shed it.
+func (p *purger) report(ctx context.Context, done int) {
+	if done >= p.total || !p.r.Deferred() || time.Since(p.lastReport) < progressEvery {
 		return
 	}
 	p.lastReport = time.Now()
-	err := p.r.Followup(ctx, bot.Response{Content: fmt.Sprintf("Removed %d of %s so far…", p.removed(), plural(p.total, "message")),
-		Ephemeral: true})
+	err := p.r.Followup(ratelimit.NonEssential(ctx), bot.Response{
+		Content: fmt.Sprintf("Removed %d of %s so far…", done, plural(p.total, "message")), Ephemeral: true})
 	if err != nil {
 		p.r.Log.Debug("purge progress", zap.Error(err))
 	}

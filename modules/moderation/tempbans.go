@@ -3,10 +3,12 @@ package moderation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
 )
 
@@ -28,31 +30,40 @@ func (m *Module) unbanLoop(ctx context.Context) {
 }
 
 // liftDue lifts the temporary bans due now and says how long to wait
-// before looking again: until the next one is due, at most a tick.
+// before looking again: until the next one is due, at most a tick. The
+// bans of guilds the bot left wait until it is back (the query leaves
+// them out); those of guilds not in the cache yet wait a tick.
 func (m *Module) liftDue(ctx context.Context) (time.Duration, error) {
-	due, err := m.cases.dueUnbans(ctx, m.clock.Now(), 50)
-	if err != nil {
-		return m.tick, err
-	}
-	// waiting: a guild not in the cache yet, or a failure; either way
-	// the loop comes back after a tick rather than at once.
-	waiting := false
-	for _, b := range due {
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		later, err := m.lift(ctx, b)
+	var later []snowflake.ID // guilds not in the cache yet
+	failed := false
+	for {
+		due, err := m.cases.dueUnbans(ctx, m.clock.Now(), unbanBatch, later)
 		if err != nil {
-			m.host.Log().Warn("lift a temporary ban", zap.Uint64("guild_id", uint64(b.GuildID)),
-				zap.Uint64("user_id", uint64(b.UserID)), zap.Int64("case", b.Case), zap.Error(err))
+			return m.tick, err
 		}
-		waiting = waiting || later || err != nil
+		for _, b := range due {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if slices.Contains(later, b.GuildID) {
+				continue
+			}
+			wait, err := m.lift(ctx, b)
+			if err != nil {
+				failed = true
+				m.host.Log().Warn("lift a temporary ban", zap.Uint64("guild_id", uint64(b.GuildID)),
+					zap.Uint64("user_id", uint64(b.UserID)), zap.Int64("case", b.Case), zap.Error(err))
+			}
+			if wait {
+				later = append(later, b.GuildID)
+			}
+		}
+		if len(due) < unbanBatch || failed {
+			break // a failure waits a tick, whatever it was
+		}
 	}
-	if waiting {
+	if len(later) > 0 || failed {
 		return m.tick, nil
-	}
-	if len(due) == 50 {
-		return 0, nil // more are due
 	}
 	next, ok, err := m.cases.nextUnban(ctx)
 	if err != nil || !ok {
@@ -61,11 +72,15 @@ func (m *Module) liftDue(ctx context.Context) (time.Duration, error) {
 	return max(min(next.Sub(m.clock.Now()), m.tick), 0), nil
 }
 
+// unbanBatch is how many due bans liftDue reads at once.
+const unbanBatch = 50
+
 // lift ends one temporary ban. later is true when its guild is not
-// known yet (the bot is starting, or the guild is down): the ban is
-// tried again soon, without counting an attempt.
+// known yet (the bot is starting, or the guild is in an outage): the ban
+// is tried again soon, without counting an attempt. A failure postpones
+// the ban (see retry), so the same ban is not tried again at once.
 func (m *Module) lift(ctx context.Context, b tempBan) (later bool, err error) {
-	g, ok := m.host.Guild(b.GuildID)
+	g, ok := m.knownGuild(b.GuildID)
 	if !ok {
 		return true, nil
 	}

@@ -122,7 +122,7 @@ func TestABanTheBotCannotLiftIsRetriedLaterWithoutA403(t *testing.T) {
 	poke(h.m.wakeUnbans)
 	var b []tempBan
 	waitFor(t, "the unban to be postponed", func() bool {
-		b, _ = h.m.cases.dueUnbans(ctx, clock.Now().Add(time.Hour), 10)
+		b, _ = h.m.cases.dueUnbans(ctx, clock.Now().Add(time.Hour), 10, nil)
 		return len(b) == 1 && b[0].Attempts == 1
 	})
 	if !b[0].DueAt.After(clock.Now()) {

@@ -62,6 +62,8 @@ func caseEmbed(c Case, now time.Time) discord.Embed {
 		e.Footer = &discord.EmbedFooter{Text: "Automatic: the temporary ban ended"}
 	case sourceDiscord:
 		e.Footer = &discord.EmbedFooter{Text: "Done in Discord's own interface"}
+	case sourceAutomod:
+		e.Footer = &discord.EmbedFooter{Text: "Automatic: automod"}
 	}
 	return e
 }

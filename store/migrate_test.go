@@ -305,6 +305,7 @@ func TestMigrationStatusBeforeAndAfter(t *testing.T) {
 	own := []store.MigrationState{
 		{Module: "store", Version: 1, Name: "0001_guild_modules.sql", Applied: true, AppliedAt: clock},
 		{Module: "store", Version: 2, Name: "0002_guild_settings.sql", Applied: true, AppliedAt: clock},
+		{Module: "store", Version: 3, Name: "0003_guild_departures.sql", Applied: true, AppliedAt: clock},
 	}
 
 	before, err := s.MigrationStatus(t.Context(), core)

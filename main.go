@@ -28,6 +28,7 @@ import (
 	"github.com/hearthbot/hearth/bot/sandbox"
 	"github.com/hearthbot/hearth/discordtest"
 	"github.com/hearthbot/hearth/modules/audit"
+	"github.com/hearthbot/hearth/modules/automod"
 	"github.com/hearthbot/hearth/modules/core"
 	"github.com/hearthbot/hearth/modules/logs"
 	"github.com/hearthbot/hearth/modules/moderation"
@@ -42,6 +43,7 @@ func modules() []bot.Module {
 	return []bot.Module{
 		core.New(),
 		moderation.New(),
+		automod.New(),
 		audit.New(),
 		logs.New(),
 	}

@@ -45,13 +45,16 @@ func (o Origin) Human() bool { return !o.FromSelf && !o.FromBot && !o.FromWebhoo
 type MessageCreated struct {
 	ID, ChannelID, GuildID snowflake.ID
 	Author                 User
-	Origin                 Origin
-	Content                string
-	Mentions               []snowflake.ID
-	MentionRoles           []snowflake.ID
-	MentionEveryone        bool
-	Attachments, Embeds    int
-	At                     time.Time
+	// AuthorRoles are the author's roles in the guild, as Discord sends
+	// them with the message; nil in a DM or from a webhook.
+	AuthorRoles         []snowflake.ID
+	Origin              Origin
+	Content             string
+	Mentions            []snowflake.ID
+	MentionRoles        []snowflake.ID
+	MentionEveryone     bool
+	Attachments, Embeds int
+	At                  time.Time
 }
 
 // MessageEdited is an edited message.
@@ -161,7 +164,6 @@ func (e MemberLeft) EventGuild() snowflake.ID { return e.GuildID }
 
 // EventGuild returns the guild of the event.
 func (e MemberUpdated) EventGuild() snowflake.ID { return e.GuildID }
-
 
 // EventGuild returns the guild of the event.
 func (e RoleChanged) EventGuild() snowflake.ID { return e.GuildID }

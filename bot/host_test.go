@@ -358,6 +358,9 @@ func TestMessagesReachSubscribersWithTheirOrigin(t *testing.T) {
 		if e.Content != "hello bot" || !e.Origin.Human() || e.Author.Username != "member1" {
 			t.Fatalf("got %+v; want member1's message, from a human", e)
 		}
+		if want := g.Member("member1").Roles; len(want) == 0 || fmt.Sprint(e.AuthorRoles) != fmt.Sprint(want) {
+			t.Fatalf("author roles: got %v; want member1's %v", e.AuthorRoles, want)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no MessageCreated within 5 s")
 	}

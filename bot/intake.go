@@ -156,6 +156,9 @@ func (rt *Runtime) messageCreated(m discord.Message) MessageCreated {
 	for _, u := range m.Mentions {
 		ev.Mentions = append(ev.Mentions, u.ID)
 	}
+	if m.Member != nil {
+		ev.AuthorRoles = m.Member.RoleIDs
+	}
 	return ev
 }
 

@@ -19,12 +19,18 @@ import (
 	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/bot/bottest"
 	"github.com/hearthbot/hearth/bot/config"
+	"github.com/hearthbot/hearth/modules/audit"
+	"github.com/hearthbot/hearth/modules/automod"
 	"github.com/hearthbot/hearth/modules/core"
+	"github.com/hearthbot/hearth/modules/logs"
+	"github.com/hearthbot/hearth/modules/moderation"
 	"github.com/hearthbot/hearth/store"
 )
 
 // modules mirrors main.go's modules(): the modules the sandbox shows.
-func modules() []bot.Module { return []bot.Module{core.New()} }
+func modules() []bot.Module {
+	return []bot.Module{core.New(), moderation.New(), automod.New(), audit.New(), logs.New()}
+}
 
 // realBot runs the real runtime as main.go's runBot does, but through
 // bottest's plain websocket feed instead of disgo's gateway, so that the

@@ -298,7 +298,7 @@ func newConfigCommand(getenv func(string) string) *cobra.Command {
 			}
 			cfg, err := config.Load(path, getenv)
 			if err == nil {
-				err = checkModuleSections(cfg)
+				err = checkModuleSections(cmd.Context(), cfg)
 			}
 			if err != nil {
 				return err
@@ -310,12 +310,15 @@ func newConfigCommand(getenv func(string) string) *cobra.Command {
 	return cfgCmd
 }
 
-// checkModuleSections decodes each module's section the way the module
-// will, by building the runtime (which rejects sections of unknown
-// modules) without starting it.
-func checkModuleSections(cfg config.Config) error {
-	_, err := bot.New(bot.Options{Token: "MTIz.config.validate", Config: cfg, Modules: modules()})
-	return err
+// checkModuleSections decodes and checks each module's section the way
+// the module will: the runtime rejects sections of unknown modules, and
+// each module's Init and Validate run without connecting.
+func checkModuleSections(ctx context.Context, cfg config.Config) error {
+	rt, err := bot.New(bot.Options{Token: "MTIz.config.validate", Config: cfg, Modules: modules(), Log: zap.NewNop()})
+	if err != nil {
+		return err
+	}
+	return rt.CheckModules(ctx)
 }
 
 func newCommandsCommand(load func() (config.Config, string, error)) *cobra.Command {

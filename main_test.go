@@ -164,3 +164,20 @@ func TestBackupThenRestoreRoundTrip(t *testing.T) {
 		t.Fatal("restoring a missing file: got no error")
 	}
 }
+
+// The example config shows every module's section at its defaults, and
+// `config validate` decodes those sections with the modules themselves.
+func TestExampleConfigIsValid(t *testing.T) {
+	if out, err := run(t, nil, "config", "validate", "config.example.yaml"); err != nil || !strings.Contains(out, "config is valid") {
+		t.Fatalf("config.example.yaml: got %q, %v; want valid", out, err)
+	}
+	example, err := os.ReadFile("config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte(strings.Replace(string(example), "max_tracked_members: 50000", "max_tracked_members: 5", 1)), 0o600)
+	if _, err := run(t, nil, "config", "validate", bad); err == nil || !strings.Contains(err.Error(), "max_tracked_members") {
+		t.Fatalf("a module value out of range: got %v; want it named", err)
+	}
+}

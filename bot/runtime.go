@@ -299,6 +299,16 @@ func (rt *Runtime) SyncCommands(ctx context.Context) error {
 	return rt.syncCommands(ctx)
 }
 
+// CheckModules runs every module's Init and Validate without connecting
+// or opening anything, then stops them: `hearth config validate` uses it
+// to check the modules' sections as the modules read them.
+func (rt *Runtime) CheckModules(ctx context.Context) error {
+	rt.baseCtx, rt.cancelBase = context.WithCancel(context.WithoutCancel(ctx))
+	defer rt.cancelBase()
+	defer rt.stopModules(context.WithoutCancel(ctx))
+	return rt.initModules(ctx)
+}
+
 // initModules runs every module's Init in order, with its own Host.
 func (rt *Runtime) initModules(ctx context.Context) error {
 	for _, m := range rt.opts.Modules {

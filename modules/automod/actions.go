@@ -199,7 +199,7 @@ func (m *Module) exempt(g bot.GuildInfo, r *rules, user snowflake.ID, roles []sn
 			return true
 		}
 	}
-	p := guildPermissions(g, user, roles)
+	p := g.Permissions(user, roles)
 	return p.Has(discord.PermissionAdministrator) || p.Has(discord.PermissionManageMessages)
 }
 
@@ -233,7 +233,7 @@ func (m *Module) queueDeletes(inc incident, out *outcome) {
 		}
 		if missing := need &^ perms; missing != 0 {
 			out.notDone = append(out.notDone, fmt.Sprintf("could not delete %s in <#%s>: I need the %s permission there",
-				plural(len(ids), "message"), ch, permissionNames(missing)))
+				plural(len(ids), "message"), ch, bot.PermissionNames(missing)))
 			continue
 		}
 		rule, _ := pickPrimary(inc.r, &inc.v)
@@ -314,8 +314,8 @@ func (m *Module) act(ctx context.Context, g bot.GuildInfo, inc incident, ru rule
 // top role is not below the bot's, or, for a timeout, an administrator.
 func (m *Module) mayAct(g bot.GuildInfo, user snowflake.ID, roles []snowflake.ID, left bool, need discord.Permissions, what string, timeout bool) string {
 	me := m.host.BotID()
-	if missing := need &^ guildPermissions(g, me, g.BotRoles); missing != 0 {
-		return fmt.Sprintf("I need the %s permission to %s", permissionNames(missing), what)
+	if missing := need &^ g.Permissions(me, g.BotRoles); missing != 0 {
+		return fmt.Sprintf("I need the %s permission to %s", bot.PermissionNames(missing), what)
 	}
 	switch {
 	case left:
@@ -323,8 +323,8 @@ func (m *Module) mayAct(g bot.GuildInfo, user snowflake.ID, roles []snowflake.ID
 	case user == g.OwnerID:
 		return "they own the server"
 	case !g.Outranks(me, g.BotRoles, user, roles):
-		return fmt.Sprintf("their top role, %s, is not below mine, %s", topRoleName(g, roles), topRoleName(g, g.BotRoles))
-	case timeout && guildPermissions(g, user, roles).Has(discord.PermissionAdministrator):
+		return fmt.Sprintf("their top role, %s, is not below mine, %s", g.TopRoleName(roles), g.TopRoleName(g.BotRoles))
+	case timeout && g.Permissions(user, roles).Has(discord.PermissionAdministrator):
 		return "they are an administrator, and Discord does not let anyone time out an administrator"
 	}
 	return ""
@@ -408,7 +408,7 @@ func (m *Module) alert(ctx context.Context, guild, channel snowflake.ID, line st
 	if missing := need &^ perms; missing != 0 {
 		m.host.Log().Warn("automod: the bot may not post in the alert channel; alert dropped",
 			zap.Uint64("guild_id", uint64(guild)), zap.Uint64("channel_id", uint64(channel)),
-			zap.String("missing", permissionNames(missing)), zap.String("alert", line))
+			zap.String("missing", bot.PermissionNames(missing)), zap.String("alert", line))
 		return
 	}
 	if err := m.alerts.Add(ctx, channel, ratelimit.Entry{Content: line}); err != nil && ctx.Err() == nil {
@@ -431,70 +431,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// guildPermissions are a member's server-wide permissions: @everyone's
-// and their roles', everything for the owner and administrators.
-func guildPermissions(g bot.GuildInfo, user snowflake.ID, roles []snowflake.ID) discord.Permissions {
-	if user == g.OwnerID {
-		return discord.PermissionsAll
-	}
-	var p discord.Permissions
-	for _, r := range g.Roles {
-		if r.ID == g.ID || slices.Contains(roles, r.ID) {
-			p |= r.Permissions
-		}
-	}
-	if p.Has(discord.PermissionAdministrator) {
-		return discord.PermissionsAll
-	}
-	return p
-}
-
-// topRoleName names the highest of roles ("@everyone" for none).
-func topRoleName(g bot.GuildInfo, roles []snowflake.ID) string {
-	name, top := "@everyone", 0
-	for _, r := range g.Roles {
-		if slices.Contains(roles, r.ID) && r.Position > top {
-			name, top = r.Name, r.Position
-		}
-	}
-	return name
-}
-
-var permissionNamesByBit = []struct {
-	p    discord.Permissions
-	name string
-}{
-	{discord.PermissionKickMembers, "KICK_MEMBERS"},
-	{discord.PermissionBanMembers, "BAN_MEMBERS"},
-	{discord.PermissionAdministrator, "ADMINISTRATOR"},
-	{discord.PermissionManageChannels, "MANAGE_CHANNELS"},
-	{discord.PermissionManageGuild, "MANAGE_GUILD"},
-	{discord.PermissionViewChannel, "VIEW_CHANNEL"},
-	{discord.PermissionSendMessages, "SEND_MESSAGES"},
-	{discord.PermissionManageMessages, "MANAGE_MESSAGES"},
-	{discord.PermissionManageRoles, "MANAGE_ROLES"},
-	{discord.PermissionModerateMembers, "MODERATE_MEMBERS"},
-}
-
-// permissionNames names permission bits as Discord does, "A and B".
-func permissionNames(p discord.Permissions) string {
-	var names []string
-	for _, n := range permissionNamesByBit {
-		if p.Has(n.p) {
-			names = append(names, n.name)
-			p &^= n.p
-		}
-	}
-	if p != 0 {
-		names = append(names, fmt.Sprintf("permission bits %d", uint64(p)))
-	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -182,11 +182,11 @@ func (m *Module) mayLock(g bot.GuildInfo, ch snowflake.ID) string {
 		return "it is not a channel of this server I know"
 	}
 	missing := lockNeeds &^ perms
-	if !guildPermissions(g, m.host.BotID(), g.BotRoles).Has(discord.PermissionSendMessages) {
+	if !g.Permissions(m.host.BotID(), g.BotRoles).Has(discord.PermissionSendMessages) {
 		missing |= discord.PermissionSendMessages
 	}
 	if missing != 0 {
-		return "I need the " + permissionNames(missing) + " permission there"
+		return "I need the " + bot.PermissionNames(missing) + " permission there"
 	}
 	return ""
 }
@@ -277,7 +277,7 @@ func (m *Module) startLockdown(ctx context.Context, guild, by snowflake.ID, reas
 // raiseLevel raises the guild's verification level to level, storing the
 // one it replaces first.
 func (m *Module) raiseLevel(ctx context.Context, g bot.GuildInfo, level int, reason string, rep *lockReport) error {
-	if !guildPermissions(g, m.host.BotID(), g.BotRoles).Has(discord.PermissionManageGuild) {
+	if !g.Permissions(m.host.BotID(), g.BotRoles).Has(discord.PermissionManageGuild) {
 		rep.notDone = append(rep.notDone, "could not raise the verification level: I need the MANAGE_GUILD permission")
 		return nil
 	}
@@ -359,7 +359,7 @@ func (m *Module) endLockdown(ctx context.Context, guild, by snowflake.ID, reason
 	if cur.oldLevel.Valid {
 		old := int(cur.oldLevel.V)
 		switch {
-		case !guildPermissions(g, m.host.BotID(), g.BotRoles).Has(discord.PermissionManageGuild):
+		case !g.Permissions(m.host.BotID(), g.BotRoles).Has(discord.PermissionManageGuild):
 			rep.notDone = append(rep.notDone, "could not set the verification level back to "+levelName(old)+": I need the MANAGE_GUILD permission")
 		default:
 			if err := m.host.REST().Guilds.SetVerificationLevel(ctx, guild, discord.VerificationLevel(old), reason); err != nil {

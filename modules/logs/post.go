@@ -2,13 +2,13 @@ package logs
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
 
+	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/ratelimit"
 )
 
@@ -46,7 +46,7 @@ func (m *Module) canPost(guild, channel snowflake.ID) bool {
 		m.warnOnce(guild, "the log channel "+channel.String()+" is not a channel of this server the bot can see; nothing is posted until the logs channel setting names one")
 		return false
 	case missing != 0:
-		m.warnOnce(guild, "the bot lacks "+permissionNames(missing)+" in the log channel "+channel.String()+"; nothing is posted until it has them")
+		m.warnOnce(guild, "the bot lacks "+bot.PermissionNames(missing)+" in the log channel "+channel.String()+"; nothing is posted until it has them")
 		return false
 	}
 	m.warnMu.Lock()
@@ -65,22 +65,4 @@ func (m *Module) warnOnce(guild snowflake.ID, problem string) {
 	if !seen {
 		m.log.Warn("logs: "+problem, zap.Uint64("guild_id", uint64(guild)))
 	}
-}
-
-// permissionNames names the permissions the log channel needs.
-func permissionNames(p discord.Permissions) string {
-	var names []string
-	for _, n := range []struct {
-		p    discord.Permissions
-		name string
-	}{
-		{discord.PermissionViewChannel, "VIEW_CHANNEL"},
-		{discord.PermissionSendMessages, "SEND_MESSAGES"},
-		{discord.PermissionEmbedLinks, "EMBED_LINKS"},
-	} {
-		if p.Has(n.p) {
-			names = append(names, n.name)
-		}
-	}
-	return strings.Join(names, " and ")
 }

@@ -229,7 +229,7 @@ func (m *Module) checkTimeout(g bot.GuildInfo, t target) error {
 	if err := m.checkBot(g, t, "time out", discord.PermissionModerateMembers, "time members out"); err != nil {
 		return err
 	}
-	if guildPermissions(g, t.user.ID, t.roles()).Has(discord.PermissionAdministrator) {
+	if g.Permissions(t.user.ID, t.roles()).Has(discord.PermissionAdministrator) {
 		return userErr("%s has the ADMINISTRATOR permission, and Discord does not let anyone time out an administrator.", t.name())
 	}
 	return nil

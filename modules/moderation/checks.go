@@ -2,8 +2,6 @@ package moderation
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
@@ -99,7 +97,7 @@ func (m *Module) checkActor(r *bot.Request, g bot.GuildInfo, t target, verb stri
 	}
 	if !g.Outranks(r.User.ID, mine, t.user.ID, t.roles()) {
 		return userErr("You can't %s %s: their top role, %s, is not below yours, %s.", verb, t.name(),
-			topRoleName(g, t.roles()), topRoleName(g, mine))
+			g.TopRoleName(t.roles()), g.TopRoleName(mine))
 	}
 	return nil
 }
@@ -113,7 +111,7 @@ func (m *Module) checkBot(g bot.GuildInfo, t target, verb string, need discord.P
 	}
 	if t.member != nil && !g.Outranks(m.host.BotID(), g.BotRoles, t.user.ID, t.roles()) {
 		return userErr("I can't %s %s: their top role, %s, is not below mine, %s. Move my role above theirs in Server Settings → Roles.",
-			verb, t.name(), topRoleName(g, t.roles()), topRoleName(g, g.BotRoles))
+			verb, t.name(), g.TopRoleName(t.roles()), g.TopRoleName(g.BotRoles))
 	}
 	return nil
 }
@@ -121,75 +119,9 @@ func (m *Module) checkBot(g bot.GuildInfo, t target, verb string, need discord.P
 // botMay refuses when the bot lacks a guild permission; what says what
 // for ("ban members").
 func (m *Module) botMay(g bot.GuildInfo, need discord.Permissions, what string) error {
-	have := guildPermissions(g, m.host.BotID(), g.BotRoles)
+	have := g.Permissions(m.host.BotID(), g.BotRoles)
 	if missing := need &^ have; missing != 0 {
-		return userErr("I need the %s permission to %s here: ask an admin to give it to my role.", permissionNames(missing), what)
+		return userErr("I need the %s permission to %s here: ask an admin to give it to my role.", bot.PermissionNames(missing), what)
 	}
 	return nil
-}
-
-// guildPermissions are a member's guild-wide permissions: @everyone's
-// and their roles', everything for the owner and administrators.
-func guildPermissions(g bot.GuildInfo, user snowflake.ID, roles []snowflake.ID) discord.Permissions {
-	if user == g.OwnerID {
-		return discord.PermissionsAll
-	}
-	var p discord.Permissions
-	for _, r := range g.Roles {
-		if r.ID == g.ID || slices.Contains(roles, r.ID) {
-			p |= r.Permissions
-		}
-	}
-	if p.Has(discord.PermissionAdministrator) {
-		return discord.PermissionsAll
-	}
-	return p
-}
-
-// topRoleName names the highest of roles ("@everyone" for none).
-func topRoleName(g bot.GuildInfo, roles []snowflake.ID) string {
-	name, top := "@everyone", 0
-	for _, r := range g.Roles {
-		if slices.Contains(roles, r.ID) && r.Position > top {
-			name, top = r.Name, r.Position
-		}
-	}
-	return name
-}
-
-var permissionNamesByBit = []struct {
-	p    discord.Permissions
-	name string
-}{
-	{discord.PermissionKickMembers, "KICK_MEMBERS"},
-	{discord.PermissionBanMembers, "BAN_MEMBERS"},
-	{discord.PermissionAdministrator, "ADMINISTRATOR"},
-	{discord.PermissionViewAuditLog, "VIEW_AUDIT_LOG"},
-	{discord.PermissionViewChannel, "VIEW_CHANNEL"},
-	{discord.PermissionSendMessages, "SEND_MESSAGES"},
-	{discord.PermissionManageMessages, "MANAGE_MESSAGES"},
-	{discord.PermissionEmbedLinks, "EMBED_LINKS"},
-	{discord.PermissionReadMessageHistory, "READ_MESSAGE_HISTORY"},
-	{discord.PermissionModerateMembers, "MODERATE_MEMBERS"},
-}
-
-// permissionNames names permission bits as Discord does, "A and B".
-func permissionNames(p discord.Permissions) string {
-	var names []string
-	for _, n := range permissionNamesByBit {
-		if p.Has(n.p) {
-			names = append(names, n.name)
-			p &^= n.p
-		}
-	}
-	if p != 0 {
-		names = append(names, fmt.Sprintf("permission bits %d", uint64(p)))
-	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
 
+	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/ratelimit"
 )
 
@@ -123,7 +124,7 @@ func (m *Module) postBatch(ctx context.Context, guild snowflake.ID, batch []Case
 	if missing := modlogNeeds &^ perms; missing != 0 {
 		m.host.Log().Warn("modlog: the bot may not post in the log channel; cases are not posted",
 			zap.Uint64("guild_id", uint64(guild)), zap.Uint64("channel_id", uint64(channel)),
-			zap.String("missing", permissionNames(missing)))
+			zap.String("missing", bot.PermissionNames(missing)))
 		return modlogSkipped, nil
 	}
 	now := m.clock.Now()

@@ -59,7 +59,7 @@ func (m *Module) purge(ctx context.Context, r *bot.Request) (bot.Response, error
 	}
 	if missing := purgeNeeds &^ perms; missing != 0 {
 		return bot.Response{}, userErr("I need the %s permission in this channel to delete messages: ask an admin to give it to my role.",
-			permissionNames(missing))
+			bot.PermissionNames(missing))
 	}
 	if !m.claim(r.ChannelID) {
 		return bot.Response{}, userErr("A purge is already running in this channel; wait for it to finish.")

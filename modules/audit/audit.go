@@ -37,28 +37,17 @@ const ID = "audit"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Clock tells the module the time: the start of "since 7d", the time of
-// an export, and of an event that came without one.
-// discordtest.FakeClock is one.
-type Clock interface {
-	Now() time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
 // Option configures the module.
 type Option func(*Module)
 
 // WithClock sets the clock (default: the system's).
-func WithClock(c Clock) Option { return func(m *Module) { m.clock = c } }
+func WithClock(c bot.Clock) Option { return func(m *Module) { m.clock = c } }
 
 // Module is the audit trail. Make one with New.
 type Module struct {
 	host  *bot.Host
 	cfg   settings
-	clock Clock
+	clock bot.Clock
 	// trail is nil when the bot runs without a store.
 	trail *trail
 
@@ -74,7 +63,7 @@ type Module struct {
 
 // New returns the audit module.
 func New(opts ...Option) *Module {
-	m := &Module{clock: realClock{}, cfg: defaultConfig(), batchCfg: batchConfig(), exportLimit: maxExport}
+	m := &Module{clock: bot.SystemClock{}, cfg: defaultConfig(), batchCfg: batchConfig(), exportLimit: maxExport}
 	for _, o := range opts {
 		o(m)
 	}

@@ -532,7 +532,7 @@ func TestSettingsChangesGetTheirKind(t *testing.T) {
 		{"enabled", "false", kindModuleDisable},
 		{"enabled", "off", kindModuleDisable},
 	} {
-		if got := settingEntry(bot.SettingChanged{Key: tt.key, New: tt.new, At: t0}, realClock{}).Kind; got != tt.want {
+		if got := settingEntry(bot.SettingChanged{Key: tt.key, New: tt.new, At: t0}, bot.SystemClock{}).Kind; got != tt.want {
 			t.Errorf("key %q new %q: got %s; want %s", tt.key, tt.new, got, tt.want)
 		}
 	}

@@ -99,7 +99,7 @@ func (m *Module) add(ctx context.Context, e entry) error {
 }
 
 // actionEntry is the entry of an action.
-func actionEntry(a bot.Action, c Clock) entry {
+func actionEntry(a bot.Action, c bot.Clock) entry {
 	e := entry{GuildID: a.GuildID, At: a.At, Module: a.Module, Kind: kindOf(a.Kind), ActorID: a.ActorID, TargetID: a.TargetID,
 		Reason: clip(a.Reason, maxReason), Case: a.Case, DryRun: a.DryRun, CorrelationID: clip(a.CorrelationID, 64)}
 	if e.At.IsZero() {
@@ -129,7 +129,7 @@ func kindOf(k string) string {
 
 // settingEntry is the entry of a settings change: a module switch (key
 // "enabled"), a whole section reset (key ""), or a key set.
-func settingEntry(s bot.SettingChanged, c Clock) entry {
+func settingEntry(s bot.SettingChanged, c bot.Clock) entry {
 	e := entry{GuildID: s.GuildID, At: s.At, Module: s.Module, Kind: kindSettingsSet, ActorID: s.ActorID, Key: s.Key,
 		Old: clip(s.Old, maxValue), New: clip(s.New, maxValue), ChangeID: s.ChangeID, CorrelationID: clip(s.CorrelationID, 64)}
 	switch s.Key {

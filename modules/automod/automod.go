@@ -51,23 +51,11 @@ const ID = "automod"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Clock tells the module the time: when a timeout ends, how old a
-// message is, when a lockdown began. discordtest.FakeClock is one.
-// Windows and cooldowns follow the times Discord gives messages and
-// joins.
-type Clock interface {
-	Now() time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
 // Option configures the module.
 type Option func(*Module)
 
 // WithClock sets the clock (default: the system's).
-func WithClock(c Clock) Option { return func(m *Module) { m.clock = c } }
+func WithClock(c bot.Clock) Option { return func(m *Module) { m.clock = c } }
 
 // WithFlushWindow sets how long a channel's first caught message waits
 // for more before they are deleted together (default 1 s), and the
@@ -84,7 +72,7 @@ func WithFlushWindow(d time.Duration) Option {
 type Module struct {
 	host     *bot.Host
 	cfg      fileConfig
-	clock    Clock
+	clock    bot.Clock
 	flush    time.Duration
 	settings *bot.GuildSettings[Settings]
 	rules    compiled
@@ -116,7 +104,7 @@ type Module struct {
 
 // New returns the automod module.
 func New(opts ...Option) *Module {
-	m := &Module{clock: realClock{}, flush: time.Second, cfg: defaultConfig(),
+	m := &Module{clock: bot.SystemClock{}, flush: time.Second, cfg: defaultConfig(),
 		incidents: make(chan incident, 1024), jobs: make(chan func(context.Context), 1024),
 		fetches: make(chan memberKey, 1024), parked: map[memberKey][]incident{}}
 	for _, o := range opts {

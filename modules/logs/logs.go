@@ -34,21 +34,11 @@ import (
 // ID is the module's ID.
 const ID = "logs"
 
-// Clock tells the module the time: how old a cached message is, when an
-// edit was made. discordtest.FakeClock is one.
-type Clock interface {
-	Now() time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
 // Option configures the module.
 type Option func(*Module)
 
 // WithClock sets the clock (default: the system's).
-func WithClock(c Clock) Option { return func(m *Module) { m.clock = c } }
+func WithClock(c bot.Clock) Option { return func(m *Module) { m.clock = c } }
 
 // WithCoalescing sets how long a log channel waits for more entries
 // after the last one (default 1 s) and at most after the first (default
@@ -61,7 +51,7 @@ func WithCoalescing(window, maxDelay time.Duration) Option {
 type Module struct {
 	host     *bot.Host
 	cfg      config
-	clock    Clock
+	clock    bot.Clock
 	window   time.Duration
 	maxDelay time.Duration
 	started  time.Time // when Init ran: messages sent before were never seen
@@ -89,7 +79,7 @@ type Module struct {
 
 // New returns the logs module.
 func New(opts ...Option) *Module {
-	m := &Module{clock: realClock{}, window: time.Second, maxDelay: 3 * time.Second, cfg: defaultConfig(),
+	m := &Module{clock: bot.SystemClock{}, window: time.Second, maxDelay: 3 * time.Second, cfg: defaultConfig(),
 		warned: map[snowflake.ID]string{}, late: newLateEvents(lateWait), log: zap.NewNop()}
 	for _, o := range opts {
 		o(m)

@@ -47,22 +47,12 @@ const ID = "moderation"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Clock tells the module the time: when a timeout or a temporary ban
-// ends, how old a message is. discordtest.FakeClock is one.
-type Clock interface {
-	Now() time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
 // Option configures the module.
 type Option func(*Module)
 
 // WithClock sets the clock (default: the system's). The loops still
 // wait in real time; see WithTick.
-func WithClock(c Clock) Option { return func(m *Module) { m.clock = c } }
+func WithClock(c bot.Clock) Option { return func(m *Module) { m.clock = c } }
 
 // WithTick sets how long the loops (temporary bans, modlog) wait at most
 // before looking at the store again, and the real time they wait before
@@ -75,7 +65,7 @@ type Module struct {
 	cfg  section
 	// settings are the per-guild settings; their defaults come from cfg.
 	settings *bot.GuildSettings[guildSettings]
-	clock    Clock
+	clock    bot.Clock
 	tick     time.Duration
 	// cases is nil when the bot runs without a store.
 	cases *cases
@@ -91,7 +81,7 @@ type Module struct {
 
 // New returns the moderation module.
 func New(opts ...Option) *Module {
-	m := &Module{clock: realClock{}, tick: time.Minute, cfg: defaultConfig(), purges: map[snowflake.ID]bool{},
+	m := &Module{clock: bot.SystemClock{}, tick: time.Minute, cfg: defaultConfig(), purges: map[snowflake.ID]bool{},
 		wakeModlog: make(chan struct{}, 1), wakeUnbans: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(m)

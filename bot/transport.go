@@ -2,7 +2,6 @@ package bot
 
 import (
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -14,14 +13,10 @@ type countingTransport struct {
 	m    *metrics
 }
 
-var (
-	idSegment    = regexp.MustCompile(`/\d{5,}`)
-	tokenSegment = regexp.MustCompile(`/(interactions/\{id\}|webhooks/\{id\})/[^/]+`)
-)
-
 // routeLabel turns a request path into a template, so labels stay few
 // and no token reaches the metrics: /api/v10/channels/123/messages →
-// /channels/{id}/messages.
+// /channels/{id}/messages; the segment after interactions/{id} or
+// webhooks/{id} is a token. It runs on every request: no regexp.
 func routeLabel(r *http.Request) string {
 	p := r.URL.Path
 	if i := strings.Index(p, "/api/v"); i >= 0 {
@@ -29,9 +24,36 @@ func routeLabel(r *http.Request) string {
 			p = p[i+6+j:]
 		}
 	}
-	p = idSegment.ReplaceAllString(p, "/{id}")
-	p = tokenSegment.ReplaceAllString(p, "/$1/{token}")
-	return r.Method + " " + p
+	var b strings.Builder
+	b.Grow(len(r.Method) + 1 + len(p))
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	prev, prevID := "", false
+	for seg := range strings.SplitSeq(strings.TrimPrefix(p, "/"), "/") {
+		b.WriteByte('/')
+		switch {
+		case prevID && (prev == "interactions" || prev == "webhooks"):
+			b.WriteString("{token}")
+			prev, prevID = "", false
+			continue
+		case len(seg) >= 5 && allDigits(seg):
+			b.WriteString("{id}")
+			prevID = true
+			continue
+		}
+		b.WriteString(seg)
+		prev, prevID = seg, false
+	}
+	return b.String()
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {

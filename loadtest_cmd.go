@@ -83,6 +83,7 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 	f.Float64Var(&opts.Messages, "messages", 0, "messages per second")
 	f.Float64Var(&opts.SpamShare, "spam", 0.05, "share of the messages that are spam, 0 to 1")
 	f.DurationVar(&opts.Duration, "duration", 30*time.Second, "how long the load runs once the bot is ready")
+	f.DurationVar(&opts.Warmup, "warmup", 2*time.Second, "how long the load runs, unmeasured, before --duration")
 	f.IntVar(&opts.Shards, "shards", 1, "shards the emulator recommends")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (no progress bar)")
 	f.StringVar(&opts.ProfileDir, "profile", "", "write the bot's cpu.pprof and heap.pprof to this folder")

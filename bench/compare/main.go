@@ -121,7 +121,7 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 			}
 		}
 		target = t.make(intents)
-		small := loadtest.Options{Guilds: 3, Members: 50, Duration: f.duration, Settle: time.Second}
+		small := loadtest.Options{Guilds: 3, Members: 50, Duration: f.duration, Settle: time.Second, Warmup: 3 * time.Second}
 		if !f.skipOrdinary {
 			fmt.Fprintf(log, "%s: %.0f interactions/s for %s\n", t.name, f.fixedRate, f.duration)
 			o := small

@@ -84,6 +84,7 @@ func (r *recorder) answered(at time.Time, a discordtest.Answer) {
 func (r *recorder) begin(now time.Time) {
 	r.mu.Lock()
 	r.start = now
+	clear(r.early) // answers to the warm-up's interactions
 	r.mu.Unlock()
 }
 

@@ -226,8 +226,6 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 	if u, err := readUsage(proc.PID()); err == nil {
 		rep.RSSAtRest = u.RSS
 	}
-	cpuBefore, _ := readUsage(proc.PID())
-
 	pop := population(srv)
 	var profileDone chan error
 	if opts.ProfileDir != "" {
@@ -242,6 +240,7 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		stopWarm()
 		sleepCtx(ctx, 200*time.Millisecond) // the warm-up's last answers
 	}
+	cpuBefore, _ := readUsage(proc.PID())
 	start := time.Now()
 	rec.begin(start)
 	loadCtx, stopLoad := context.WithTimeout(ctx, opts.Duration)

@@ -2,12 +2,13 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -140,16 +141,20 @@ func callHandler(ctx context.Context, inv *invocation) (Response, error) {
 	}
 }
 
+// newRef returns a short random reference, for people to quote: it
+// needs to tell invocations apart, not to be secret.
 func newRef() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], rand.Uint32())
+	return hex.EncodeToString(b[:])
 }
 
 func (rt *Runtime) withCorrelation(next step) step {
 	return func(ctx context.Context, inv *invocation) (Response, error) {
 		inv.ref = newRef()
-		inv.log = rt.moduleLog(inv.module).With(zap.String("correlation_id", inv.ref),
+		// WithLazy: the fields are encoded only if something is logged,
+		// which for most interactions is nothing.
+		inv.log = rt.moduleLog(inv.module).WithLazy(zap.String("correlation_id", inv.ref),
 			zap.String("command", inv.name), zap.Uint64("guild_id", uint64(guildOf(inv.i))),
 			zap.Uint64("user_id", uint64(inv.i.User().ID)), zap.Uint64("interaction_id", uint64(inv.i.ID())))
 		if inv.req != nil {

@@ -204,8 +204,16 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 // Metrics is the registry served on /metrics.
 func (rt *Runtime) Metrics() http.Handler { return metricsHandler(rt.metrics) }
 
-// moduleLog is the logger named for a module.
-func (rt *Runtime) moduleLog(id string) *zap.Logger { return rt.log.Named(id) }
+// moduleLog is the logger named for a module: the one its Host has, made
+// once at Init (the pipeline asks for it on every interaction).
+func (rt *Runtime) moduleLog(id string) *zap.Logger {
+	for _, ms := range rt.modules {
+		if ms.m.ID() == id {
+			return ms.host.log
+		}
+	}
+	return rt.log.Named(id)
+}
 
 // Run starts the bot and blocks until ctx ends, then shuts down: stop
 // intake, close the shards, drain in-flight commands and the bus, stop
@@ -312,7 +320,7 @@ func (rt *Runtime) CheckModules(ctx context.Context) error {
 // initModules runs every module's Init in order, with its own Host.
 func (rt *Runtime) initModules(ctx context.Context) error {
 	for _, m := range rt.opts.Modules {
-		h := &Host{rt: rt, module: m.ID(), log: rt.moduleLog(m.ID())}
+		h := &Host{rt: rt, module: m.ID(), log: rt.log.Named(m.ID())}
 		ms := &moduleState{m: m, host: h}
 		rt.modules = append(rt.modules, ms)
 		err := m.Init(ctx, h)

@@ -17,9 +17,10 @@ import (
 // population.
 func newLoadtestCommand(load func() (config.Config, error)) *cobra.Command {
 	var (
-		opts     loadtest.Options
-		asJSON   bool
-		plotFile string
+		opts       loadtest.Options
+		asJSON     bool
+		plotFile   string
+		moderation bool
 	)
 	cmd := &cobra.Command{
 		Use:   "loadtest",
@@ -42,6 +43,9 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 			cfg, err := load()
 			if err != nil {
 				return err
+			}
+			if moderation {
+				opts.Setup = append(loadtest.ModerationSetup, opts.Setup...)
 			}
 			opts.SLO = loadtest.SLO{P95: cfg.Loadtest.SLOP95, MaxErrorRate: cfg.Loadtest.SLOErrorPercent / 100}
 			self, err := os.Executable()
@@ -85,6 +89,8 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 	f.DurationVar(&opts.Duration, "duration", 30*time.Second, "how long the load runs once the bot is ready")
 	f.DurationVar(&opts.Warmup, "warmup", 2*time.Second, "how long the load runs, unmeasured, before --duration")
 	f.IntVar(&opts.Shards, "shards", 1, "shards the emulator recommends")
+	f.BoolVar(&moderation, "moderation", false, "turn on automod's message rules and the logs module in every guild first")
+	f.StringArrayVar(&opts.Setup, "setup", nil, "a command line every guild's owner runs before the load, such as \"/settings set module:logs key:channel value:{#mod-log}\" (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (no progress bar)")
 	f.StringVar(&opts.ProfileDir, "profile", "", "write the bot's cpu.pprof and heap.pprof to this folder")
 	f.StringVar(&plotFile, "plot", "", "draw latency and throughput over time to this PNG file")

@@ -55,6 +55,10 @@ type Options struct {
 	// Settle is how long to wait after the bot is ready before measuring
 	// its memory at rest and starting the load (default 2 s).
 	Settle time.Duration
+	// Setup are command lines the owner of every guild runs in #general
+	// once the bot is ready, before the load ("/settings set ..."); in
+	// each, {#name} becomes a mention of that guild's channel name.
+	Setup []string
 	// Warmup is how long the load runs, unmeasured, before the measured
 	// Duration: a JIT (Node's, a JSON decoder's) and connection pools
 	// warm up, as they would have long before in a bot that has run for
@@ -220,6 +224,9 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 	if ss := srv.GatewaySessions(); len(ss) > 0 {
 		rep.Intents = ss[0].Intents
 	}
+	if err := setup(srv, opts.Setup); err != nil {
+		return nil, err
+	}
 	if !sleepCtx(ctx, opts.Settle) {
 		return nil, ctx.Err()
 	}
@@ -341,6 +348,48 @@ func waitCommand(ctx context.Context, srv *discordtest.Server, line string) erro
 		}
 	}
 	return fmt.Errorf("loadtest: the bot did not register /%s within a minute", name)
+}
+
+// ModerationSetup turns on automod's message rules (deleting what they
+// catch) and the logs module, posting to #mod-log, in every guild: the
+// work a moderated guild gives the bot per message.
+var ModerationSetup = []string{
+	"/settings set module:automod key:spam.enabled value:on",
+	"/settings set module:automod key:spam.action value:delete",
+	"/settings set module:automod key:duplicates.enabled value:on",
+	"/settings set module:automod key:duplicates.action value:delete",
+	"/settings set module:automod key:mentions.enabled value:on",
+	"/settings set module:automod key:invites.enabled value:on",
+	"/settings set module:automod key:invites.action value:delete",
+	"/settings set module:automod key:caps.enabled value:on",
+	"/settings set module:automod key:words.enabled value:on",
+	`/settings set module:automod key:words.list value:"badword, worseword, scam"`,
+	`/settings set module:automod key:words.patterns value:"fr[e3]{2}\\s*nitro"`,
+	"/settings set module:automod key:alert_channel value:{#mod-log}",
+	"/settings set module:logs key:channel value:{#mod-log}",
+}
+
+// setup runs the setup lines in every guild, as its owner.
+func setup(srv *discordtest.Server, lines []string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	for _, g := range srv.Guilds() {
+		owner := g.Member("owner").User.ID
+		for _, line := range lines {
+			for _, ch := range g.Channels {
+				line = strings.ReplaceAll(line, "{#"+ch.Name+"}", "<#"+ch.ID.String()+">")
+			}
+			reply, err := srv.RunCommand(g.ID, g.Channel("general").ID, owner, line)
+			if err != nil {
+				return fmt.Errorf("loadtest: setup %q: %w", line, err)
+			}
+			if reply.Expired || reply.Type == 0 {
+				return fmt.Errorf("loadtest: setup %q: the bot did not answer", line)
+			}
+		}
+	}
+	return nil
 }
 
 // place is where a person can talk: a guild's #general.

@@ -55,6 +55,8 @@ const (
 	// audit): Publish waits up to [Options].Timeout for room. Past it, the
 	// event is refused, counted in [Stats].Refused, and Publish returns an
 	// error wrapping [ErrOverflow] that names the topic and the subscriber.
+	// After one such timeout the subscriber counts as stalled, and its
+	// events are refused without waiting until its queue is half empty.
 	Backpressure
 )
 

@@ -53,7 +53,10 @@
 //     publish context ends. Past that, the event is refused and counted in
 //     Stats.Refused, and Publish returns an error wrapping [ErrOverflow]
 //     that names the topic and the subscriber. An event is never dropped
-//     silently.
+//     silently. A subscriber that let a publisher wait its whole timeout is
+//     stalled: until it has worked its queue down to half, publishers refuse
+//     its events at once instead of waiting again, so one stuck subscriber
+//     costs the others at most one timeout, not one per event.
 //
 // Publish first offers the event to every subscriber, then waits for the full
 // Backpressure ones: a slow subscriber delays that Publish call, but the

@@ -712,3 +712,41 @@ func BenchmarkPublish(b *testing.B) {
 		}
 	}
 }
+
+// After one full timeout a subscriber counts as stalled: the next
+// publishes refuse its events at once, and once it has worked its queue
+// down to half, publishers wait for it again.
+func TestAStalledSubscriberCostsOneTimeoutNotOnePerEvent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _ := newTestBus()
+		audit := newGate()
+		mustSubscribe(t, b, numbers, Options{Name: "test.audit", Policy: Backpressure, Queue: 2, Timeout: 2 * time.Second}, audit.handle)
+		mustPublish(t, b, numbers, 0)
+		synctest.Wait() // 0 is in the handler, stuck
+		mustPublish(t, b, numbers, 1)
+		mustPublish(t, b, numbers, 2) // the queue is full
+
+		start := time.Now()
+		if err := Publish(t.Context(), b, numbers, 3); !errors.Is(err, ErrOverflow) || time.Since(start) != 2*time.Second {
+			t.Fatalf("first overflow: %v after %v; want ErrOverflow after the 2s timeout", err, time.Since(start))
+		}
+		for i := 4; i < 10; i++ {
+			start := time.Now()
+			err := Publish(t.Context(), b, numbers, i)
+			if !errors.Is(err, ErrOverflow) || !strings.Contains(err.Error(), "stalled") || time.Since(start) != 0 {
+				t.Fatalf("publish %d to a stalled subscriber: %v after %v; want a refusal at once", i, err, time.Since(start))
+			}
+		}
+		if got := statsOf(t, b, numbers.Name(), "test.audit").Refused; got != 7 {
+			t.Errorf("refused %d; want 7", got)
+		}
+		close(audit.open) // it works its queue down
+		synctest.Wait()
+		mustPublish(t, b, numbers, 10)
+		synctest.Wait()
+		if got, want := audit.events(), []int{0, 1, 2, 10}; !slices.Equal(got, want) {
+			t.Errorf("audit got %v; want %v", got, want)
+		}
+		mustClose(t, b)
+	})
+}

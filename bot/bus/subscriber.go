@@ -52,6 +52,10 @@ type subscriber struct {
 	idle  bool  // the worker is waiting on wake
 	busy  bool  // the worker is running the handler
 	space chan struct{}
+	// stalled marks a Backpressure subscriber that let a publisher wait
+	// its whole timeout: publishers do not wait for it again until it has
+	// worked its queue down to half.
+	stalled bool
 
 	delivered, dropped, refused, panicked, failed atomic.Uint64
 }
@@ -121,6 +125,10 @@ func (s *subscriber) wait(ctx context.Context, ev any, deadline time.Time) error
 			s.push(ev)
 			s.mu.Unlock()
 			return nil
+		case s.stalled:
+			s.mu.Unlock()
+			s.refused.Add(1)
+			return fmt.Errorf("bus: publish %q to subscriber %q: %w (stalled: its queue has been full for %v or more)", s.topic, s.name, ErrOverflow, s.timeout)
 		}
 		if s.space == nil {
 			s.space = make(chan struct{})
@@ -131,6 +139,9 @@ func (s *subscriber) wait(ctx context.Context, ev any, deadline time.Time) error
 		select {
 		case <-space:
 		case <-timer.C:
+			s.mu.Lock()
+			s.stalled = true
+			s.mu.Unlock()
 			s.refused.Add(1)
 			return fmt.Errorf("bus: publish %q to subscriber %q: %w (waited %v)", s.topic, s.name, ErrOverflow, s.timeout)
 		case <-ctx.Done():
@@ -167,6 +178,9 @@ func (s *subscriber) next() (any, bool) {
 		case s.n > 0:
 			ev := s.pop()
 			s.busy = true
+			if s.stalled && s.n <= len(s.buf)/2 {
+				s.stalled = false
+			}
 			s.wakePublishers()
 			s.mu.Unlock()
 			return ev, true

@@ -31,15 +31,18 @@ type pending struct {
 type guildTracker struct {
 	mu      sync.Mutex
 	startup map[snowflake.ID]bool // listed in READY, not yet created
+	readied map[int]bool          // shards whose READY the intake has seen
 	down    map[snowflake.ID]bool // in an outage
 	known   map[snowflake.ID]bool // every guild the bot is in
 }
 
-// loading returns how many guilds of READY have not arrived yet.
-func (g *guildTracker) loading() int {
+// loading returns how many guilds of READY have not arrived yet, and
+// whether the shard's READY itself has (a shard's status turns ready a
+// moment before its READY reaches the intake).
+func (g *guildTracker) loading(shard int) (guilds int, readied bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.startup)
+	return len(g.startup), g.readied[shard]
 }
 
 // count returns how many guilds the bot is in.
@@ -50,7 +53,7 @@ func (g *guildTracker) count() int {
 }
 
 func newGuildTracker() *guildTracker {
-	return &guildTracker{startup: map[snowflake.ID]bool{}, down: map[snowflake.ID]bool{}, known: map[snowflake.ID]bool{}}
+	return &guildTracker{startup: map[snowflake.ID]bool{}, readied: map[int]bool{}, down: map[snowflake.ID]bool{}, known: map[snowflake.ID]bool{}}
 }
 
 // intake is the shard manager's event handler.
@@ -62,6 +65,7 @@ func (rt *Runtime) intake(shard int, t gateway.EventType, seq int, ev gateway.Ev
 	switch e := ev.(type) {
 	case gateway.EventReady:
 		rt.guilds.mu.Lock()
+		rt.guilds.readied[shard] = true
 		for _, ug := range e.Guilds {
 			rt.guilds.startup[ug.ID] = true
 		}

@@ -427,8 +427,19 @@ func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
 		// A guild of READY still to arrive keeps the bot unready for
 		// a while (Discord sends them right after READY); one that never
 		// comes, a guild in an outage, must not keep it unready for good.
-		if n := rt.guilds.loading(); n > 0 && time.Since(rt.started) < guildLoadWait {
-			problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
+		if time.Since(rt.started) < guildLoadWait {
+			for _, st := range shards {
+				n, readied := rt.guilds.loading(st.ID)
+				switch {
+				case st.Ready && !readied:
+					problems = append(problems, fmt.Sprintf("shard %d: READY not handled yet", st.ID))
+				case n > 0:
+					problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
+				}
+				if n > 0 {
+					break
+				}
+			}
 		}
 		if len(problems) == 0 {
 			return rt.storeReady(ctx, fmt.Sprintf("ready: %d shards", len(shards)))

@@ -52,7 +52,7 @@ bench: ## benchmarks: every package's, then the REST limiter's workloads (a)-(d)
 
 bench-peers: ## Hearth, discord.js v14 and disgo side by side under the same emulator load (needs Node.js 20+ and npm; about 15 minutes)
 	mkdir -p bench-peers.out
-	$(GO) run ./bench/compare -json bench-peers.out/peers.json -plots bench-peers.out $(ARGS)
+	$(GO) run ./bench/compare -json bench-peers.out/peers.json -plots bench-peers.out -plot bench-peers.out/peers.png $(ARGS)
 
 loadtest: build ## run `hearth loadtest` with its defaults (ARGS="--rate 1000 --duration 60s" to change them)
 	bin/hearth loadtest $(ARGS)

@@ -39,9 +39,11 @@ type flags struct {
 	runs          int
 	jsonOut       string
 	plotDir       string
+	plotFile      string
 	skipMemory    bool
 	skipOrdinary  bool
 	skipSaturated bool
+	fromJSON      string
 }
 
 // result is one target's figures.
@@ -72,9 +74,11 @@ func main() {
 	flag.IntVar(&f.runs, "runs", 1, "runs of each measurement; the median is kept")
 	flag.StringVar(&f.jsonOut, "json", "", "also write every figure to this JSON file")
 	flag.StringVar(&f.plotDir, "plots", "", "write each target's saturated run plot to this folder")
+	flag.StringVar(&f.plotFile, "plot", "", "draw p99 and CPU per interaction against the rate, every target, to this PNG file")
 	flag.BoolVar(&f.skipMemory, "skip-memory", false, "skip the start-up and memory run")
 	flag.BoolVar(&f.skipOrdinary, "skip-fixed", false, "skip the fixed-rate run")
 	flag.BoolVar(&f.skipSaturated, "skip-ramp", false, "skip the saturation ramp")
+	flag.StringVar(&f.fromJSON, "from", "", "redraw the table and the plot from a JSON file of an earlier run instead of measuring")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -85,6 +89,21 @@ func main() {
 }
 
 func run(ctx context.Context, f flags, out, log io.Writer) error {
+	if f.fromJSON != "" {
+		b, err := os.ReadFile(f.fromJSON)
+		if err != nil {
+			return err
+		}
+		var results []*result
+		if err := json.Unmarshal(b, &results); err != nil {
+			return fmt.Errorf("-from %s: %w", f.fromJSON, err)
+		}
+		writeTable(out, f, results)
+		if f.plotFile != "" {
+			return plotRamps(f.plotFile, results)
+		}
+		return nil
+	}
 	rates, err := parseRates(f.rates)
 	if err != nil {
 		return err
@@ -162,6 +181,11 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 		}
 	}
 	writeTable(out, f, results)
+	if f.plotFile != "" {
+		if err := plotRamps(f.plotFile, results); err != nil {
+			return err
+		}
+	}
 	if f.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(f.jsonOut, b, 0o644); err != nil {

@@ -46,7 +46,7 @@ fuzz: ## run each fuzz target for FUZZTIME (they also run as plain tests on thei
 	  done; \
 	done
 
-bench: ## benchmarks: every package's, then the REST limiter's workloads (a)-(d) against discordtest, disgo's limiter and ours (about 8 minutes; docs/benchmarks.md)
+bench: ## benchmarks: every package's, then the REST limiter's workloads (a)-(d) against discordtest, disgo's limiter and ours (about 10 minutes; docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkWorkload$$' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkWorkload$$' -benchtime 1x -timeout 30m ./ratelimit/
 

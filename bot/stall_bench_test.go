@@ -21,7 +21,7 @@ import (
 // and then with one message subscriber stalled for good (a module stuck
 // on a lock, say), for each bus policy, side by side in one run. The
 // target: p95 within 10% of normal while a subscriber is stalled. It runs
-// once, whatever b.N (about 20 s).
+// once, whatever b.N (about a minute).
 func BenchmarkStalledSubscriber(b *testing.B) {
 	if b.N > 1 {
 		b.Skip("runs once")
@@ -29,7 +29,7 @@ func BenchmarkStalledSubscriber(b *testing.B) {
 	const (
 		commandsPerSecond = 200
 		messagesPerSecond = 500
-		length            = 4 * time.Second
+		length            = 3 * time.Second
 	)
 	run := func(b *testing.B, stalled bool, policy bus.Policy) time.Duration {
 		var mu sync.Mutex
@@ -96,14 +96,24 @@ func BenchmarkStalledSubscriber(b *testing.B) {
 		slices.Sort(latencies)
 		return latencies[len(latencies)*95/100]
 	}
-	normal := run(b, false, bus.Backpressure)
-	report := func(name string, p95 time.Duration) {
-		b.ReportMetric(float64(p95)/float64(time.Millisecond), name+"-p95-ms")
-		b.ReportMetric(float64(p95)/float64(normal), name+"÷normal")
+	// Three rounds, interleaved, and the median of each: a p95 under a
+	// millisecond moves by a tenth of one from run to run on a shared VM.
+	var normal, drop, back []time.Duration
+	for range 3 {
+		normal = append(normal, run(b, false, bus.Backpressure))
+		drop = append(drop, run(b, true, bus.DropOldest))
+		back = append(back, run(b, true, bus.Backpressure))
 	}
-	b.ReportMetric(float64(normal)/float64(time.Millisecond), "normal-p95-ms")
-	report("stalled-drop-oldest", run(b, true, bus.DropOldest))
-	report("stalled-backpressure", run(b, true, bus.Backpressure))
+	median := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
+	n := median(normal)
+	b.ReportMetric(float64(n)/float64(time.Millisecond), "normal-p95-ms")
+	for _, r := range []struct {
+		name string
+		p95  time.Duration
+	}{{"stalled-drop-oldest", median(drop)}, {"stalled-backpressure", median(back)}} {
+		b.ReportMetric(float64(r.p95)/float64(time.Millisecond), r.name+"-p95-ms")
+		b.ReportMetric(float64(r.p95)/float64(n), r.name+"÷normal")
+	}
 }
 
 // messagesNeeder asks for the GUILD_MESSAGES intent for the module it

@@ -144,8 +144,11 @@ type Report struct {
 	Max        time.Duration `json:"max_ns"`
 
 	MessagesSent int `json:"messages_sent"`
-	// MessagesPerSecond is messages the slowest module subscriber
-	// handled per second (Hearth only; -1 when unknown).
+	// MessagesProcessed counts the messages the slowest module subscriber
+	// handled from the start of the load until 3 s after it (the bot's
+	// own replies are messages too), and MessagesPerSecond divides them by
+	// the load's length (Hearth only; -1 when unknown).
+	MessagesProcessed int64   `json:"messages_processed"`
 	MessagesPerSecond float64 `json:"messages_processed_per_s"`
 	BusDrops          int64   `json:"bus_drops"`
 
@@ -248,6 +251,12 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		sleepCtx(ctx, 200*time.Millisecond) // the warm-up's last answers
 	}
 	cpuBefore, _ := readUsage(proc.PID())
+	var deliveredBefore float64
+	if proc.admin != "" {
+		if m, err := scrape(proc.admin); err == nil {
+			deliveredBefore = m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"})
+		}
+	}
 	start := time.Now()
 	rec.begin(start)
 	loadCtx, stopLoad := context.WithTimeout(ctx, opts.Duration)
@@ -294,7 +303,9 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		if m, err := scrape(proc.admin); err == nil {
 			rep.BusDrops = int64(m.sum("hearth_bus_dropped_total", nil))
 			if opts.Messages > 0 {
-				rep.MessagesPerSecond = m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"}) / rep.Seconds
+				delivered := m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"}) - deliveredBefore
+				rep.MessagesProcessed = int64(delivered)
+				rep.MessagesPerSecond = delivered / rep.Seconds
 			}
 		}
 	}

@@ -16,14 +16,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 	msgs := "n/a"
 	if r.MessagesPerSecond >= 0 {
-		msgs = fmt.Sprintf("%.0f/s", r.MessagesPerSecond)
+		msgs = fmt.Sprintf("%d (%.0f/s)", r.MessagesProcessed, r.MessagesPerSecond)
 	}
 	_, err := fmt.Fprintf(w, `%s: %d guilds × %d members, %d shard(s), %.0f interactions/s for %.1f s
   ready after       %s (RSS at rest %s)
   interactions      %d sent, %d answered, %d late (over 3 s), %d failed  (%.2f%% errors)
   throughput        %.0f answered/s
   latency           p50 %s  p95 %s  p99 %s  max %s  (dispatch to callback)
-  messages          %d sent, %s processed by the slowest module, %d bus drops
+  messages          %d sent, %s handled by the slowest module (the bot's own replies too), %d bus drops
   REST              %d calls, %d answered 429
   CPU               %.2f s (%s per interaction)
   memory            peak RSS %s

@@ -12,6 +12,7 @@ package bottest
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,9 +63,6 @@ func New(t testing.TB, modules []bot.Module, opts ...Option) *Harness {
 	for _, o := range opts {
 		o(&s)
 	}
-	if s.log == nil {
-		s.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	}
 	srv := discordtest.New(t, s.emulator...)
 	cfg := config.Default()
 	cfg.Discord.RESTURL = srv.RESTURL()
@@ -73,13 +71,49 @@ func New(t testing.TB, modules []bot.Module, opts ...Option) *Harness {
 	for _, f := range s.config {
 		f(&cfg)
 	}
+	rt, st, stop := start(t, srv, cfg, modules, s.log)
+	t.Cleanup(stop)
+	return &Harness{Emulator: srv, Runtime: rt, Store: st}
+}
+
+// Start runs the bot with these modules against an emulator the test
+// already has, on the database file dbPath, and waits until it is ready:
+// for tests that stop the bot and start it again on the same data (a
+// temporary ban that must outlive a restart). Stop shuts the bot down
+// and closes the store; the test's end calls it too, and a second call
+// does nothing. WithEmulator options do not apply.
+func Start(t testing.TB, srv *discordtest.Server, dbPath string, modules []bot.Module, opts ...Option) (rt *bot.Runtime, stop func()) {
+	t.Helper()
+	var s settings
+	for _, o := range opts {
+		o(&s)
+	}
+	cfg := config.Default()
+	for _, f := range s.config {
+		f(&cfg)
+	}
+	cfg.Discord.RESTURL = srv.RESTURL()
+	cfg.Store.Path = dbPath
+	cfg.Admin.Addr = config.AdminOff
+	rt, _, stop = start(t, srv, cfg, modules, s.log)
+	t.Cleanup(stop)
+	return rt, stop
+}
+
+// start opens the store, runs the runtime until it is ready, and
+// returns a stop that shuts both down once.
+func start(t testing.TB, srv *discordtest.Server, cfg config.Config, modules []bot.Module, log *zap.Logger) (*bot.Runtime, *store.Store, func()) {
+	t.Helper()
+	if log == nil {
+		log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		cancel()
 		t.Fatalf("bottest: open the store: %v", err)
 	}
-	rt, err := bot.New(bot.Options{Token: srv.Token(), Config: cfg, Log: s.log, Store: st, Modules: modules,
+	rt, err := bot.New(bot.Options{Token: srv.Token(), Config: cfg, Log: log, Store: st, Modules: modules,
 		Version: "test", Gateway: NewFeed(srv.GatewayURL(), srv.Token())})
 	if err != nil {
 		cancel()
@@ -88,18 +122,21 @@ func New(t testing.TB, modules []bot.Module, opts ...Option) *Harness {
 	}
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("bottest: the bot stopped with: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("bottest: the bot stopped with: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Errorf("bottest: the bot did not stop within 30 s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("bottest: the bot did not stop within 30 s")
-		}
-		_ = st.Close()
-	})
+			_ = st.Close()
+		})
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		ok, why := rt.Ready(ctx)
@@ -108,16 +145,18 @@ func New(t testing.TB, modules []bot.Module, opts ...Option) *Harness {
 		}
 		select {
 		case err := <-done:
-			done <- err // for the cleanup
+			done <- err // for stop
+			stop()
 			t.Fatalf("bottest: the bot stopped before it was ready: %v", err)
 		default:
 		}
 		if time.Now().After(deadline) {
+			stop()
 			t.Fatalf("bottest: the bot was not ready within 15 s: %s", why)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return &Harness{Emulator: srv, Runtime: rt, Store: st}
+	return rt, st, stop
 }
 
 // NewFeed returns a bot.Gateway that reads shard 0 of 1 of a gateway

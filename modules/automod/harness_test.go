@@ -2,7 +2,6 @@ package automod
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,13 +10,10 @@ import (
 	"time"
 
 	"github.com/disgoorg/snowflake/v2"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/bot/bottest"
 	"github.com/hearthbot/hearth/bot/bus"
-	"github.com/hearthbot/hearth/bot/config"
 	"github.com/hearthbot/hearth/discordtest"
 	"github.com/hearthbot/hearth/store"
 )
@@ -242,59 +238,11 @@ func wantNoForbidden(t *testing.T, srv *discordtest.Server) {
 	}
 }
 
-// runBot runs the runtime by hand on a store file, for tests that stop
-// the bot and start it again; stop shuts it down and closes the store.
+// runBot runs the bot on a store file, for tests that stop the bot and
+// start it again; stop shuts it down and closes the store.
 func runBot(t *testing.T, srv *discordtest.Server, dbPath string, mods ...bot.Module) (stop func()) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Discord.RESTURL = srv.RESTURL()
-	cfg.Store.Path = dbPath
-	cfg.Admin.Addr = config.AdminOff
-	st, err := store.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := bot.New(bot.Options{Token: srv.Token(), Config: cfg, Store: st, Modules: mods,
-		Log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), Gateway: bottest.NewFeed(srv.GatewayURL(), srv.Token())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if ok, _ := rt.Ready(ctx); ok {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the bot stopped before it was ready: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the bot was not ready within 10 s")
-		}
-	}
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the bot did not stop within 30 s")
-		}
-		if err := st.Close(); err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("close the store: %v", err)
-		}
-	}
-	t.Cleanup(stop)
+	_, stop = bottest.Start(t, srv, dbPath, mods)
 	return stop
 }
 

@@ -75,6 +75,18 @@ type Migrator interface {
 	Migrations() fs.FS
 }
 
+// MigrationsDir returns the migrations/ folder of an embedded file
+// system, for a Migrator: `//go:embed migrations/*.sql` then
+// `return bot.MigrationsDir(migrations)`. A folder that is not there is
+// a programmer error, seen at start-up: it panics.
+func MigrationsDir(fsys fs.FS) fs.FS {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
 // MigrationSets collects the migrations of the modules that have some.
 func MigrationSets(mods []Module) []store.Migrations {
 	var sets []store.Migrations

@@ -75,11 +75,7 @@ func (m *Module) ID() string { return ID }
 
 // Migrations returns the module's table, audit_entries.
 func (m *Module) Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // a programmer error, seen at start-up
-	}
-	return sub
+	return bot.MigrationsDir(migrations)
 }
 
 // Init decodes modules.audit, declares /audit and its page buttons, and

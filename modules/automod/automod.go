@@ -119,11 +119,7 @@ func (m *Module) ID() string { return ID }
 // Migrations returns the module's tables: lockdowns and what they
 // replaced.
 func (m *Module) Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // a programmer error, seen at start-up
-	}
-	return sub
+	return bot.MigrationsDir(migrations)
 }
 
 // Init decodes modules.automod, registers the settings and /lockdown,

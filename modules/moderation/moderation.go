@@ -95,11 +95,7 @@ func (m *Module) ID() string { return ID }
 // Migrations returns the module's tables: cases, case counters, the
 // schedule of temporary bans and the guilds the bot was removed from.
 func (m *Module) Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // a programmer error, seen at start-up
-	}
-	return sub
+	return bot.MigrationsDir(migrations)
 }
 
 // Init decodes modules.moderation, registers the per-guild settings

@@ -242,7 +242,7 @@ func TestExportSendsTheMatchingEntriesAsAJSONFile(t *testing.T) {
 	t.Parallel()
 	t0 := recent()
 	clock := discordtest.NewFakeClock(t0)
-	h := start(t, setup{files: true, module: []Option{WithClock(clock)}})
+	h := start(t, setup{module: []Option{WithClock(clock)}})
 	m2 := h.id("member2")
 	h.record(bot.Action{Kind: "automod.delete", TargetID: m2, Reason: "links", DryRun: true, Details: map[string]string{"rule": "links"},
 		At: t0.Add(-time.Hour)}, "c0ffee00")
@@ -254,9 +254,9 @@ func TestExportSendsTheMatchingEntriesAsAJSONFile(t *testing.T) {
 
 	r := h.run("mod", "/audit export action:automod")
 	h.wantReply(r, "Exported 2 entries of this server's audit trail, newest first: action `automod`.")
-	f := h.files.last(t)
-	if want := fmt.Sprintf("audit-%d-%s.json", h.g.ID, t0.Format("20060102-150405")); f.Name != want {
-		t.Errorf("file name %q; want %q", f.Name, want)
+	f := attachment(t, r)
+	if want := fmt.Sprintf("audit-%d-%s.json", h.g.ID, t0.Format("20060102-150405")); f.Filename != want {
+		t.Errorf("file name %q; want %q", f.Filename, want)
 	}
 	var got exportOf
 	if err := json.Unmarshal(f.Data, &got); err != nil {
@@ -279,9 +279,9 @@ func TestExportSendsTheMatchingEntriesAsAJSONFile(t *testing.T) {
 	}
 
 	// A settings change carries its values; the user filter applies.
-	h.run("mod", "/audit export user:@admin")
+	r = h.run("mod", "/audit export user:@admin")
 	got = exportOf{}
-	must(t, json.Unmarshal(h.files.last(t).Data, &got))
+	must(t, json.Unmarshal(attachment(t, r).Data, &got))
 	if len(got.Entries) != 1 || got.Entries[0].Setting == nil ||
 		*got.Entries[0].Setting != (ExportedSetting{Key: "links.allow", Old: "none", New: "example.org", ChangeID: 4}) {
 		t.Errorf("got %+v; want the one settings change", got.Entries)
@@ -291,24 +291,25 @@ func TestExportSendsTheMatchingEntriesAsAJSONFile(t *testing.T) {
 	}
 
 	// Nothing matches: no file.
-	n := h.files.count()
-	h.wantReply(h.run("mod", "/audit export since:1m"), "No audit entries match: since <t:")
-	if h.files.count() != n {
-		t.Errorf("an empty export sent a file; want none")
+	r = h.run("mod", "/audit export since:1m")
+	h.wantReply(r, "No audit entries match: since <t:")
+	if len(r.Attachments) != 0 {
+		t.Errorf("an empty export sent %d files; want none", len(r.Attachments))
 	}
 }
 
 func TestExportSaysWhenItHoldsOnlyTheNewest(t *testing.T) {
 	t.Parallel()
-	h := start(t, setup{files: true, tweak: func(m *Module) { m.exportLimit = 3 }})
+	h := start(t, setup{tweak: func(m *Module) { m.exportLimit = 3 }})
 	now := time.Now()
 	for i := range 5 {
 		h.record(bot.Action{Kind: "warn", Reason: fmt.Sprintf("n%d", i), At: now.Add(-time.Duration(i) * time.Minute)}, "")
 	}
 	h.waitRows(5)
-	h.wantReply(h.run("mod", "/audit export"), "Exported the newest 3 of the 5 entries that match (every entry): one export holds at most 3 entries")
+	r := h.run("mod", "/audit export")
+	h.wantReply(r, "Exported the newest 3 of the 5 entries that match (every entry): one export holds at most 3 entries")
 	var got exportOf
-	must(t, json.Unmarshal(h.files.last(t).Data, &got))
+	must(t, json.Unmarshal(attachment(t, r).Data, &got))
 	if !got.Truncated || got.Count != 3 || got.Matching != 5 || len(got.Entries) != 3 || got.Entries[0].Reason != "n0" || got.Entries[2].Reason != "n2" {
 		t.Errorf("got %+v with %d entries; want the newest 3 of 5, truncated", got.exportHeader, len(got.Entries))
 	}
@@ -645,4 +646,13 @@ func TestTargetsAreWrittenAsUsersChannelsOrRoles(t *testing.T) {
 	h.waitRows(3)
 	h.wantReply(h.run("mod", "/audit search"), fmt.Sprintf("**lockdown.start** <#%s>", channel),
 		fmt.Sprintf("**role.lock** <@&%s>", role), fmt.Sprintf("**warn** <@%s>", user))
+}
+
+// attachment is the one file of a reply.
+func attachment(t *testing.T, r discordtest.Reply) discordtest.Attachment {
+	t.Helper()
+	if len(r.Attachments) != 1 {
+		t.Fatalf("the reply has %d files; want 1", len(r.Attachments))
+	}
+	return r.Attachments[0]
 }

@@ -1,20 +1,11 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,8 +52,6 @@ type setup struct {
 	// config is the modules.audit section, one key a line.
 	config string
 	module []Option
-	// files captures the files the bot attaches to interaction replies.
-	files bool
 	// tweak changes the module before it starts.
 	tweak func(*Module)
 }
@@ -71,11 +60,10 @@ type setup struct {
 // emulator.
 type harness struct {
 	*bottest.Harness
-	t     *testing.T
-	m     *Module
-	p     *probe
-	g     discordtest.GuildView
-	files *fileTap
+	t *testing.T
+	m *Module
+	p *probe
+	g discordtest.GuildView
 }
 
 // loadConfig writes the module's section to a file and loads it as
@@ -108,17 +96,12 @@ func start(t *testing.T, s setup) *harness {
 	}
 	p := &probe{}
 	loaded := loadConfig(t, s.config)
-	var tap *fileTap
 	h := bottest.New(t, []bot.Module{m, p}, bottest.WithConfig(func(c *config.Config) {
 		keep := *c
 		*c = loaded
 		c.Discord.RESTURL, c.Store.Path, c.Admin.Addr = keep.Discord.RESTURL, keep.Store.Path, keep.Admin.Addr
-		if s.files {
-			tap = newFileTap(t, c.Discord.RESTURL)
-			c.Discord.RESTURL = tap.url
-		}
 	}))
-	return &harness{Harness: h, t: t, m: m, p: p, g: h.Guild(), files: tap}
+	return &harness{Harness: h, t: t, m: m, p: p, g: h.Guild()}
 }
 
 func (h *harness) id(username string) snowflake.ID {
@@ -267,79 +250,6 @@ func (h *harness) click(username string, r discordtest.Reply, label string) disc
 		h.t.Fatalf("%s clicks %s: %v", username, label, err)
 	}
 	return got
-}
-
-// fileTap is a reverse proxy in front of the emulator that keeps the
-// files of multipart interaction replies: discordtest.Reply does not
-// show @original's attachments (an ephemeral reply lives only in its
-// interaction, which the emulator does not expose with its files).
-type fileTap struct {
-	url   string
-	mu    sync.Mutex
-	files []tappedFile
-}
-
-// tappedFile is one attachment the bot sent.
-type tappedFile struct {
-	Name string
-	Data []byte
-}
-
-func newFileTap(t testing.TB, target string) *fileTap {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tap := &fileTap{}
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" &&
-			(strings.HasSuffix(r.URL.Path, "/callback") || strings.Contains(r.URL.Path, "/webhooks/")) {
-			body, err := io.ReadAll(r.Body)
-			if err == nil {
-				tap.keep(body, params["boundary"])
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	tap.url = srv.URL + u.Path
-	return tap
-}
-
-func (f *fileTap) keep(body []byte, boundary string) {
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return
-		}
-		if strings.HasPrefix(p.FormName(), "files[") {
-			data, _ := io.ReadAll(p)
-			f.mu.Lock()
-			f.files = append(f.files, tappedFile{Name: p.FileName(), Data: data})
-			f.mu.Unlock()
-		}
-	}
-}
-
-// last returns the last file sent.
-func (f *fileTap) last(t *testing.T) tappedFile {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.files) == 0 {
-		t.Fatal("the bot sent no file")
-	}
-	return f.files[len(f.files)-1]
-}
-
-// count returns how many files were sent.
-func (f *fileTap) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.files)
 }
 
 // t0 is the unit tests' fixed now.

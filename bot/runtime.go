@@ -147,8 +147,11 @@ func New(o Options) (*Runtime, error) {
 	rt.gateway = o.Gateway
 	hc := o.HTTPClient
 	if hc == nil {
+		// Go keeps 2 idle connections per host by default: under load most
+		// answers would open a new one. Up to 256 stay open, which a few
+		// thousand answers a second need, and idle ones close in 90 s.
 		hc = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: o.Config.Pipeline.Concurrency, IdleConnTimeout: 90 * time.Second}}
+			MaxIdleConnsPerHost: min(o.Config.Pipeline.Concurrency, 256), IdleConnTimeout: 90 * time.Second}}
 	}
 	next := hc.Transport
 	if next == nil {

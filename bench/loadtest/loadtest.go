@@ -133,9 +133,12 @@ type Report struct {
 	Sent     int `json:"interactions_sent"`
 	Answered int `json:"interactions_answered"`
 	// Late are interactions not answered within Discord's 3 s; Failed
-	// those the emulator refused to start or whose answer it refused.
+	// those the emulator refused to start or whose answer it refused, and
+	// those the bot shed (answered "busy", Hearth only), which Shed counts
+	// too.
 	Late   int `json:"interactions_late"`
 	Failed int `json:"interactions_failed"`
+	Shed   int `json:"interactions_shed"`
 	// Throughput is interactions answered in time per second.
 	Throughput float64       `json:"throughput_per_s"`
 	P50        time.Duration `json:"p50_ns"`
@@ -251,10 +254,11 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		sleepCtx(ctx, 200*time.Millisecond) // the warm-up's last answers
 	}
 	cpuBefore, _ := readUsage(proc.PID())
-	var deliveredBefore float64
+	var deliveredBefore, shedBefore float64
 	if proc.admin != "" {
 		if m, err := scrape(proc.admin); err == nil {
 			deliveredBefore = m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"})
+			shedBefore = m.sum("hearth_interactions_shed_total", nil)
 		}
 	}
 	start := time.Now()
@@ -302,6 +306,12 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 	if proc.admin != "" {
 		if m, err := scrape(proc.admin); err == nil {
 			rep.BusDrops = int64(m.sum("hearth_bus_dropped_total", nil))
+			// A shed interaction got a "busy" reply in time: answered for
+			// Discord, failed for the person.
+			rep.Shed = int(m.sum("hearth_interactions_shed_total", nil) - shedBefore)
+			rep.Answered -= rep.Shed
+			rep.Failed += rep.Shed
+			rep.Throughput = float64(rep.Answered) / rep.Seconds
 			if opts.Messages > 0 {
 				delivered := m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"}) - deliveredBefore
 				rep.MessagesProcessed = int64(delivered)

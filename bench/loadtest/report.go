@@ -20,7 +20,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, `%s: %d guilds × %d members, %d shard(s), %.0f interactions/s for %.1f s
   ready after       %s (RSS at rest %s)
-  interactions      %d sent, %d answered, %d late (over 3 s), %d failed  (%.2f%% errors)
+  interactions      %d sent, %d answered, %d late (over 3 s), %d failed (%d shed: "busy")  (%.2f%% errors)
   throughput        %.0f answered/s
   latency           p50 %s  p95 %s  p99 %s  max %s  (dispatch to callback)
   messages          %d sent, %s handled by the slowest module (the bot's own replies too), %d bus drops
@@ -31,7 +31,7 @@ func (r *Report) WriteText(w io.Writer) error {
   verdict           %s: %s
 `, r.Target, r.Guilds, r.Members, r.Shards, r.Rate, r.Seconds,
 		r.ReadyAfter.Round(time.Millisecond), mib(r.RSSAtRest),
-		r.Sent, r.Answered, r.Late, r.Failed, 100*r.ErrorRate(),
+		r.Sent, r.Answered, r.Late, r.Failed, r.Shed, 100*r.ErrorRate(),
 		r.Throughput,
 		ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max),
 		r.MessagesSent, msgs, r.BusDrops,

@@ -221,7 +221,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "auto"},
 		Loadtest: Loadtest{SLOP95: time.Second, SLOErrorPercent: 1},
 		Pipeline: Pipeline{
-			Concurrency:    64,
+			Concurrency:    1024,
 			HandlerTimeout: 30 * time.Second,
 			AutoDeferAfter: 2 * time.Second,
 		},

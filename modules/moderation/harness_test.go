@@ -130,6 +130,14 @@ func (h *harness) runIn(channel, username, line string) discordtest.Reply {
 	if r.Expired || r.Type == 0 {
 		h.t.Fatalf("%s runs %s: no answer", username, line)
 	}
+	// A long /purge reports progress first ("… so far…"), which settles
+	// the person's wait; its answer replaces it.
+	for deadline := time.Now().Add(20 * time.Second); strings.HasSuffix(r.Content, "so far…"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s runs %s: still %q after 20 s", username, line, r.Content)
+		}
+		r, _ = h.Emulator.Interaction(r.InteractionID)
+	}
 	return r
 }
 

@@ -192,7 +192,11 @@ func TestPurgeReportsProgressInFollowups(t *testing.T) {
 	h := start(t, setup{emulator: []discordtest.Option{discordtest.WithReplyWait(15 * time.Second)},
 		edit: func(c *config.Config) { c.Pipeline.AutoDeferAfter = 50 * time.Millisecond }})
 	ids := h.say("member1", numbered("message", 300)...)
-	r := h.run("mod", "/purge count:300")
+	// Not h.run, which waits past the progress for the answer.
+	r, err := h.Emulator.RunCommand(h.g.ID, h.g.Channel("general").ID, h.id("mod"), "/purge count:300")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !r.Deferred || !strings.Contains(r.Content, "so far") {
 		t.Fatalf("got %+v; want the deferred reply edited with the progress first", r)
 	}

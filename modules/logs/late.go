@@ -18,7 +18,7 @@ import (
 // again.
 
 // lateWait is how long an edit or deletion waits for its message.
-const lateWait = 2 * time.Second
+const lateWait = 5 * time.Second
 
 // maxLate bounds the events waiting; past it, they are handled at once.
 const maxLate = 10_000

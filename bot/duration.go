@@ -65,10 +65,16 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // FormatDuration writes d as the largest units that fit: "28d",
-// "1h 30m", "45s".
+// "1h 30m", "45s"; under a second as Go does ("500ms"), and a negative
+// duration with a minus sign.
 func FormatDuration(d time.Duration) string {
-	if d <= 0 {
+	switch {
+	case d < 0:
+		return "-" + FormatDuration(-d)
+	case d == 0:
 		return "0s"
+	case d < time.Second:
+		return d.String()
 	}
 	var parts []string
 	for _, u := range []struct {

@@ -49,7 +49,7 @@ func TestParseDurationErrorsSayHowToWriteOne(t *testing.T) {
 
 func TestFormatDurationUsesTheLargestUnits(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		28 * 24 * time.Hour: "28d", 90 * time.Minute: "1h 30m", 45 * time.Second: "45s", 0: "0s", 500 * time.Millisecond: "0s",
+		28 * 24 * time.Hour: "28d", 90 * time.Minute: "1h 30m", 45 * time.Second: "45s", 0: "0s", 500 * time.Millisecond: "500ms", -2 * time.Minute: "-2m",
 	} {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%v): got %q; want %q", d, got, want)

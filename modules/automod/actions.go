@@ -281,7 +281,7 @@ func (m *Module) act(ctx context.Context, g bot.GuildInfo, inc incident, ru rule
 			break
 		}
 		out.kind, out.duration = actTimeout, a.timeout
-		out.done = append(out.done, "timed them out for "+fmtDuration(a.timeout))
+		out.done = append(out.done, "timed them out for "+bot.FormatDuration(a.timeout))
 	case actKick:
 		if why := m.mayAct(g, user.ID, roles, left, discord.PermissionKickMembers, "kick members", false); why != "" {
 			fail("kick them", why)
@@ -340,14 +340,14 @@ func (m *Module) record(ctx context.Context, inc incident, ru rule, kind actionK
 	if dry {
 		a.Kind = "automod." + inc.r.act[ru].kind.String()
 		if inc.r.act[ru].kind == actTimeout {
-			d["duration"] = fmtDuration(inc.r.act[ru].timeout)
+			d["duration"] = bot.FormatDuration(inc.r.act[ru].timeout)
 		}
 	} else {
 		if out.deleted > 0 {
 			d["messages"] = strconv.Itoa(out.deleted)
 		}
 		if out.duration > 0 {
-			d["duration"] = fmtDuration(out.duration)
+			d["duration"] = bot.FormatDuration(out.duration)
 		}
 		if len(out.notDone) > 0 {
 			d["not_done"] = strings.Join(out.notDone, "; ")

@@ -91,7 +91,7 @@ func (m *Module) onJoin(ctx context.Context, e bot.MemberJoined) error {
 	if !raid {
 		return nil
 	}
-	desc := fmt.Sprintf("%d joins within %s", n, fmtDuration(s.Raid.Window))
+	desc := fmt.Sprintf("%d joins within %s", n, bot.FormatDuration(s.Raid.Window))
 	if s.Raid.DryRun {
 		m.recordRaid(ctx, e.GuildID, desc, s, true)
 		return nil

@@ -187,9 +187,9 @@ const cooldownMin = 30 * time.Second
 func (r *rules) describe(ru rule, n int, match string) string {
 	switch ru {
 	case ruleSpam:
-		return fmt.Sprintf("%d messages within %s", n, fmtDuration(r.spamWindow))
+		return fmt.Sprintf("%d messages within %s", n, bot.FormatDuration(r.spamWindow))
 	case ruleDuplicates:
-		return fmt.Sprintf("the same message %d times within %s", n, fmtDuration(r.dupWindow))
+		return fmt.Sprintf("the same message %d times within %s", n, bot.FormatDuration(r.dupWindow))
 	case ruleMentions:
 		return fmt.Sprintf("%d mentions in one message", n)
 	case ruleInvites:
@@ -259,12 +259,4 @@ func sameSettings(a, b *Settings) bool {
 		a.Raid.Enabled == b.Raid.Enabled && a.Raid.Count == b.Raid.Count && a.Raid.Window == b.Raid.Window &&
 		a.Raid.RaiseVerification == b.Raid.RaiseVerification && a.Raid.DryRun == b.Raid.DryRun &&
 		slices.Equal(a.Raid.LockChannels, b.Raid.LockChannels)
-}
-
-// fmtDuration writes a duration as people read it ("5s", "1m 30s").
-func fmtDuration(d time.Duration) string {
-	if d < time.Second {
-		return d.String()
-	}
-	return bot.FormatDuration(d)
 }

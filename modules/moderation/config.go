@@ -69,23 +69,15 @@ func validateSettings(s *guildSettings) error {
 		}
 	}
 	if e.TimeoutFor < 0 || e.TimeoutFor > maxTimeout || e.TimeoutAfter > 0 && e.TimeoutFor == 0 {
-		errs = append(errs, fmt.Errorf("escalation.timeout_for: want a duration above 0 and at most 28d (672h, Discord's limit); got %s", fmtDuration(e.TimeoutFor)))
+		errs = append(errs, fmt.Errorf("escalation.timeout_for: want a duration above 0 and at most 28d (672h, Discord's limit); got %s", bot.FormatDuration(e.TimeoutFor)))
 	}
 	if e.TimeoutAfter > 0 && e.KickAfter > 0 && e.KickAfter <= e.TimeoutAfter {
 		errs = append(errs, fmt.Errorf("escalation.kick_after: want more warnings than escalation.timeout_after (%d), or 0 (off); got %d", e.TimeoutAfter, e.KickAfter))
 	}
 	if e.Window < 0 {
-		errs = append(errs, fmt.Errorf("escalation.window: want 0 (every active warning) or a positive duration; got %s", fmtDuration(e.Window)))
+		errs = append(errs, fmt.Errorf("escalation.window: want 0 (every active warning) or a positive duration; got %s", bot.FormatDuration(e.Window)))
 	}
 	return errors.Join(errs...)
-}
-
-// fmtDuration writes a duration as a person types it ("1h", "-2m").
-func fmtDuration(d time.Duration) string {
-	if d < 0 {
-		return "-" + bot.FormatDuration(-d)
-	}
-	return bot.FormatDuration(d)
 }
 
 // settingsOf returns a guild's settings. Should they not be readable (the

@@ -64,7 +64,7 @@ type ModuleSection struct {
 // show and edit key by key.
 //
 // T's fields are keys under their json tag name; a nested struct's fields
-// are "outer.inner". A field's `doc` tag says what it does. Supported
+// are "outer.inner", an embedded one's are the outer struct's. A field's `doc` tag says what it does. Supported
 // field types: bool, integers, float64, string, time.Duration (written
 // "10m", "7d"), snowflake.ID (tag `kind:"channel"`, "role" or "user";
 // written as a mention or an ID, "none" for 0), []string and
@@ -129,6 +129,16 @@ func settingFields(typ reflect.Type, prefix string, index []int) ([]settingField
 			name = strings.ToLower(f.Name)
 		}
 		idx := append(slices.Clone(index), i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			// An embedded struct's fields are the outer struct's, as
+			// encoding/json flattens them.
+			sub, err := settingFields(f.Type, prefix, idx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+			continue
+		}
 		key := prefix + name
 		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 			sub, err := settingFields(f.Type, key+".", idx)

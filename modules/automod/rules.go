@@ -115,17 +115,17 @@ func compile(s Settings, content bool) *rules {
 	r := &rules{src: s, withContent: content, alert: s.AlertChannel, exemptChannels: s.ExemptChannels, exemptRoles: s.ExemptRoles,
 		spamCount: s.Spam.Count, spamWindow: s.Spam.Window, dupCount: s.Duplicates.Count, dupWindow: s.Duplicates.Window,
 		mentionCount: s.Mentions.Count, capsMinLetters: s.Caps.MinLetters, capsPercent: s.Caps.Percent}
-	set := func(ru rule, on bool, action string, timeout time.Duration, dry bool) {
-		kind, _ := parseAction(action)
-		r.act[ru] = ruleAction{on: on && (content || !ru.content()), kind: kind, timeout: timeout, dryRun: dry}
+	set := func(ru rule, on bool, resp Response) {
+		kind, _ := parseAction(resp.Action)
+		r.act[ru] = ruleAction{on: on && (content || !ru.content()), kind: kind, timeout: resp.Timeout, dryRun: resp.DryRun}
 	}
-	set(ruleSpam, s.Spam.Enabled, s.Spam.Action, s.Spam.Timeout, s.Spam.DryRun)
-	set(ruleDuplicates, s.Duplicates.Enabled, s.Duplicates.Action, s.Duplicates.Timeout, s.Duplicates.DryRun)
-	set(ruleMentions, s.Mentions.Enabled, s.Mentions.Action, s.Mentions.Timeout, s.Mentions.DryRun)
-	set(ruleInvites, s.Invites.Enabled, s.Invites.Action, s.Invites.Timeout, s.Invites.DryRun)
-	set(ruleLinks, s.Links.Enabled, s.Links.Action, s.Links.Timeout, s.Links.DryRun)
-	set(ruleWords, s.Words.Enabled && (len(s.Words.List) > 0 || len(s.Words.Patterns) > 0), s.Words.Action, s.Words.Timeout, s.Words.DryRun)
-	set(ruleCaps, s.Caps.Enabled, s.Caps.Action, s.Caps.Timeout, s.Caps.DryRun)
+	set(ruleSpam, s.Spam.Enabled, s.Spam.Response)
+	set(ruleDuplicates, s.Duplicates.Enabled, s.Duplicates.Response)
+	set(ruleMentions, s.Mentions.Enabled, s.Mentions.Response)
+	set(ruleInvites, s.Invites.Enabled, s.Invites.Response)
+	set(ruleLinks, s.Links.Enabled, s.Links.Response)
+	set(ruleWords, s.Words.Enabled && (len(s.Words.List) > 0 || len(s.Words.Patterns) > 0), s.Words.Response)
+	set(ruleCaps, s.Caps.Enabled, s.Caps.Response)
 
 	r.inviteAllowed = lowerAll(s.Invites.Allowed)
 	r.linkAllow, r.linkDeny = lowerAll(s.Links.Allow), lowerAll(s.Links.Deny)
@@ -250,12 +250,9 @@ func sameSettings(a, b *Settings) bool {
 	return a.AlertChannel == b.AlertChannel && slices.Equal(a.ExemptRoles, b.ExemptRoles) &&
 		slices.Equal(a.ExemptChannels, b.ExemptChannels) && a.Spam == b.Spam && a.Duplicates == b.Duplicates &&
 		a.Mentions == b.Mentions && a.Caps == b.Caps &&
-		a.Invites.Enabled == b.Invites.Enabled && a.Invites.Action == b.Invites.Action && a.Invites.Timeout == b.Invites.Timeout &&
-		a.Invites.DryRun == b.Invites.DryRun && slices.Equal(a.Invites.Allowed, b.Invites.Allowed) &&
-		a.Links.Enabled == b.Links.Enabled && a.Links.Action == b.Links.Action && a.Links.Timeout == b.Links.Timeout &&
-		a.Links.DryRun == b.Links.DryRun && slices.Equal(a.Links.Allow, b.Links.Allow) && slices.Equal(a.Links.Deny, b.Links.Deny) &&
-		a.Words.Enabled == b.Words.Enabled && a.Words.Action == b.Words.Action && a.Words.Timeout == b.Words.Timeout &&
-		a.Words.DryRun == b.Words.DryRun && slices.Equal(a.Words.List, b.Words.List) && slices.Equal(a.Words.Patterns, b.Words.Patterns) &&
+		a.Invites.Enabled == b.Invites.Enabled && a.Invites.Response == b.Invites.Response && slices.Equal(a.Invites.Allowed, b.Invites.Allowed) &&
+		a.Links.Enabled == b.Links.Enabled && a.Links.Response == b.Links.Response && slices.Equal(a.Links.Allow, b.Links.Allow) && slices.Equal(a.Links.Deny, b.Links.Deny) &&
+		a.Words.Enabled == b.Words.Enabled && a.Words.Response == b.Words.Response && slices.Equal(a.Words.List, b.Words.List) && slices.Equal(a.Words.Patterns, b.Words.Patterns) &&
 		a.Raid.Enabled == b.Raid.Enabled && a.Raid.Count == b.Raid.Count && a.Raid.Window == b.Raid.Window &&
 		a.Raid.RaiseVerification == b.Raid.RaiseVerification && a.Raid.DryRun == b.Raid.DryRun &&
 		slices.Equal(a.Raid.LockChannels, b.Raid.LockChannels)

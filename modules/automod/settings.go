@@ -38,9 +38,7 @@ type SpamRule struct {
 	Enabled bool          `json:"enabled" doc:"Catch a member sending many messages quickly."`
 	Count   int           `json:"count" doc:"How many messages within window count as spam (2 to 30)."`
 	Window  time.Duration `json:"window" doc:"The time the messages are counted over (1s to 5m)."`
-	Action  string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun  bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Response
 }
 
 // DuplicateRule catches a member sending the same text Count times within
@@ -49,6 +47,12 @@ type DuplicateRule struct {
 	Enabled bool          `json:"enabled" doc:"Catch a member repeating the same message."`
 	Count   int           `json:"count" doc:"How many identical messages within window are too many (2 to 30)."`
 	Window  time.Duration `json:"window" doc:"The time they are counted over (1s to 10m)."`
+	Response
+}
+
+// Response is what a rule does when it catches a message; every message
+// rule has one.
+type Response struct {
 	Action  string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
 	Timeout time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
 	DryRun  bool          `json:"dry_run" doc:"Only record what the rule would have done."`
@@ -57,50 +61,40 @@ type DuplicateRule struct {
 // MentionRule catches a message that mentions Count or more users and
 // roles.
 type MentionRule struct {
-	Enabled bool          `json:"enabled" doc:"Catch messages that mention many people or roles."`
-	Count   int           `json:"count" doc:"How many user and role mentions in one message are too many (2 to 50)."`
-	Action  string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun  bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Enabled bool `json:"enabled" doc:"Catch messages that mention many people or roles."`
+	Count   int  `json:"count" doc:"How many user and role mentions in one message are too many (2 to 50)."`
+	Response
 }
 
 // InviteRule catches Discord invite links to other servers.
 type InviteRule struct {
-	Enabled bool          `json:"enabled" doc:"Catch invite links (discord.gg/..., discord.com/invite/...)."`
-	Allowed []string      `json:"allowed" doc:"Invite codes that are allowed, such as this server's own (up to 50)."`
-	Action  string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun  bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Enabled bool     `json:"enabled" doc:"Catch invite links (discord.gg/..., discord.com/invite/...)."`
+	Allowed []string `json:"allowed" doc:"Invite codes that are allowed, such as this server's own (up to 50)."`
+	Response
 }
 
 // LinkRule catches links by their domain.
 type LinkRule struct {
-	Enabled bool          `json:"enabled" doc:"Catch links (http:// and https://) by domain."`
-	Allow   []string      `json:"allow" doc:"When not empty, only links to these domains (and their subdomains) are allowed (up to 100)."`
-	Deny    []string      `json:"deny" doc:"Links to these domains (and their subdomains) are caught (up to 100); with both lists empty, every link is."`
-	Action  string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun  bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Enabled bool     `json:"enabled" doc:"Catch links (http:// and https://) by domain."`
+	Allow   []string `json:"allow" doc:"When not empty, only links to these domains (and their subdomains) are allowed (up to 100)."`
+	Deny    []string `json:"deny" doc:"Links to these domains (and their subdomains) are caught (up to 100); with both lists empty, every link is."`
+	Response
 }
 
 // WordRule catches banned words and patterns.
 type WordRule struct {
-	Enabled  bool          `json:"enabled" doc:"Catch banned words and patterns."`
-	List     []string      `json:"list" doc:"Banned words or phrases, matched as whole words whatever their case (up to 200, 100 characters each)."`
-	Patterns []string      `json:"patterns" doc:"Banned patterns, Go RE2 regular expressions, case-insensitive (up to 20, 200 characters each)."`
-	Action   string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout  time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun   bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Enabled  bool     `json:"enabled" doc:"Catch banned words and patterns."`
+	List     []string `json:"list" doc:"Banned words or phrases, matched as whole words whatever their case (up to 200, 100 characters each)."`
+	Patterns []string `json:"patterns" doc:"Banned patterns, Go RE2 regular expressions, case-insensitive (up to 20, 200 characters each)."`
+	Response
 }
 
 // CapsRule catches messages written mostly in capital letters.
 type CapsRule struct {
-	Enabled    bool          `json:"enabled" doc:"Catch messages written mostly in capitals."`
-	MinLetters int           `json:"min_letters" doc:"Only messages with at least this many letters are checked (1 to 2000)."`
-	Percent    int           `json:"percent" doc:"Caught above this share of capitals among the letters, in percent (1 to 99)."`
-	Action     string        `json:"action" doc:"What to do: delete, warn, timeout, kick, ban or alert."`
-	Timeout    time.Duration `json:"timeout" doc:"How long a timeout lasts (1m to 28d), for action timeout."`
-	DryRun     bool          `json:"dry_run" doc:"Only record what the rule would have done."`
+	Enabled    bool `json:"enabled" doc:"Catch messages written mostly in capitals."`
+	MinLetters int  `json:"min_letters" doc:"Only messages with at least this many letters are checked (1 to 2000)."`
+	Percent    int  `json:"percent" doc:"Caught above this share of capitals among the letters, in percent (1 to 99)."`
+	Response
 }
 
 // RaidRule catches many members joining at once, and answers with an
@@ -117,15 +111,15 @@ type RaidRule struct {
 // Defaults: every rule off, with the values most servers want once they
 // turn one on.
 func defaultSettings() Settings {
-	const act, timeout = "delete", 10 * time.Minute
+	r := Response{Action: "delete", Timeout: 10 * time.Minute}
 	return Settings{
-		Spam:       SpamRule{Count: 5, Window: 5 * time.Second, Action: act, Timeout: timeout},
-		Duplicates: DuplicateRule{Count: 3, Window: 30 * time.Second, Action: act, Timeout: timeout},
-		Mentions:   MentionRule{Count: 5, Action: act, Timeout: timeout},
-		Invites:    InviteRule{Action: act, Timeout: timeout},
-		Links:      LinkRule{Action: act, Timeout: timeout},
-		Words:      WordRule{Action: act, Timeout: timeout},
-		Caps:       CapsRule{MinLetters: 10, Percent: 70, Action: act, Timeout: timeout},
+		Spam:       SpamRule{Count: 5, Window: 5 * time.Second, Response: r},
+		Duplicates: DuplicateRule{Count: 3, Window: 30 * time.Second, Response: r},
+		Mentions:   MentionRule{Count: 5, Response: r},
+		Invites:    InviteRule{Response: r},
+		Links:      LinkRule{Response: r},
+		Words:      WordRule{Response: r},
+		Caps:       CapsRule{MinLetters: 10, Percent: 70, Response: r},
 		Raid:       RaidRule{Count: 10, Window: 10 * time.Second},
 	}
 }
@@ -163,12 +157,12 @@ func validate(s *Settings) error {
 			bad("%s: want %s to %s; got %s", key, bot.FormatDuration(lo), bot.FormatDuration(hi), bot.FormatDuration(v))
 		}
 	}
-	act := func(rule, action string, timeout time.Duration) {
-		if _, ok := parseAction(action); !ok {
-			bad("%s.action: want %s; got %q", rule, actionsAllowed, action)
+	act := func(rule string, r Response) {
+		if _, ok := parseAction(r.Action); !ok {
+			bad("%s.action: want %s; got %q", rule, actionsAllowed, r.Action)
 		}
-		if timeout != 0 || action == "timeout" {
-			durIn(rule+".timeout", timeout, minTimeout, maxTimeout)
+		if r.Timeout != 0 || r.Action == "timeout" {
+			durIn(rule+".timeout", r.Timeout, minTimeout, maxTimeout)
 		}
 	}
 
@@ -177,26 +171,26 @@ func validate(s *Settings) error {
 	}
 	intIn("spam.count", s.Spam.Count, 2, maxRingCount)
 	durIn("spam.window", s.Spam.Window, time.Second, 5*time.Minute)
-	act("spam", s.Spam.Action, s.Spam.Timeout)
+	act("spam", s.Spam.Response)
 
 	intIn("duplicates.count", s.Duplicates.Count, 2, maxRingCount)
 	durIn("duplicates.window", s.Duplicates.Window, time.Second, 10*time.Minute)
-	act("duplicates", s.Duplicates.Action, s.Duplicates.Timeout)
+	act("duplicates", s.Duplicates.Response)
 
 	intIn("mentions.count", s.Mentions.Count, 2, maxMentionsCount)
-	act("mentions", s.Mentions.Action, s.Mentions.Timeout)
+	act("mentions", s.Mentions.Response)
 
 	codes, err := normaliseList("invites.allowed", s.Invites.Allowed, maxInviteCodes, normaliseInvite)
 	errs = append(errs, err)
 	s.Invites.Allowed = codes
-	act("invites", s.Invites.Action, s.Invites.Timeout)
+	act("invites", s.Invites.Response)
 
 	allow, err := normaliseList("links.allow", s.Links.Allow, maxDomains, normaliseDomain)
 	errs = append(errs, err)
 	deny, err := normaliseList("links.deny", s.Links.Deny, maxDomains, normaliseDomain)
 	errs = append(errs, err)
 	s.Links.Allow, s.Links.Deny = allow, deny
-	act("links", s.Links.Action, s.Links.Timeout)
+	act("links", s.Links.Response)
 
 	words, err := normaliseList("words.list", s.Words.List, maxWords, normaliseWord)
 	errs = append(errs, err)
@@ -209,11 +203,11 @@ func validate(s *Settings) error {
 			errs = append(errs, err)
 		}
 	}
-	act("words", s.Words.Action, s.Words.Timeout)
+	act("words", s.Words.Response)
 
 	intIn("caps.min_letters", s.Caps.MinLetters, 1, 2000)
 	intIn("caps.percent", s.Caps.Percent, 1, 99)
-	act("caps", s.Caps.Action, s.Caps.Timeout)
+	act("caps", s.Caps.Response)
 
 	intIn("raid.count", s.Raid.Count, 2, 100)
 	durIn("raid.window", s.Raid.Window, time.Second, 10*time.Minute)

@@ -11,7 +11,9 @@ package bottest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,3 +168,28 @@ func NewFeed(gatewayURL, token string) bot.Gateway { return &feed{url: gatewayUR
 
 // Guild returns the emulator's first guild.
 func (h *Harness) Guild() discordtest.GuildView { return h.Emulator.Guilds()[0] }
+
+// ModuleConfig loads a configuration whose only section is the module's,
+// modules.<module>, written as YAML lines (indentation relative to the
+// section): the path `hearth run` takes, strict decoding and the
+// module's environment overrides included. An empty section loads the
+// defaults.
+func ModuleConfig(t testing.TB, module, section string) config.Config {
+	t.Helper()
+	body := ""
+	if strings.TrimSpace(section) != "" {
+		body = "modules:\n  " + module + ":\n"
+		for _, line := range strings.Split(strings.TrimSpace(section), "\n") {
+			body += "    " + line + "\n"
+		}
+	}
+	path := filepath.Join(t.TempDir(), "hearth.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, nil)
+	if err != nil {
+		t.Fatalf("bottest: load modules.%s: %v", module, err)
+	}
+	return cfg
+}

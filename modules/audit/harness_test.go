@@ -3,8 +3,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -70,22 +68,7 @@ type harness struct {
 // hearth run would.
 func loadConfig(t testing.TB, section string) config.Config {
 	t.Helper()
-	body := ""
-	if strings.TrimSpace(section) != "" {
-		body = "modules:\n  audit:\n"
-		for _, line := range strings.Split(strings.TrimSpace(section), "\n") {
-			body += "    " + line + "\n"
-		}
-	}
-	path := filepath.Join(t.TempDir(), "hearth.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return bottest.ModuleConfig(t, ID, section)
 }
 
 func start(t *testing.T, s setup) *harness {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,22 +50,7 @@ type harness struct {
 // hearth run would.
 func loadConfig(t testing.TB, section string) botconfig.Config {
 	t.Helper()
-	body := ""
-	if strings.TrimSpace(section) != "" {
-		body = "modules:\n  logs:\n"
-		for _, line := range strings.Split(strings.TrimSpace(section), "\n") {
-			body += "    " + line + "\n"
-		}
-	}
-	path := filepath.Join(t.TempDir(), "hearth.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := botconfig.Load(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return bottest.ModuleConfig(t, ID, section)
 }
 
 // fast coalesces over short windows, so tests do not wait a second for

@@ -3,8 +3,6 @@ package moderation
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -66,25 +64,10 @@ type harness struct {
 // hearth run would.
 func loadConfig(t testing.TB, section string) config.Config {
 	t.Helper()
-	body := ""
 	if strings.Contains(section, "%d") {
 		section = fmt.Sprintf(section, seeded().Channel("mod-log").ID)
 	}
-	if strings.TrimSpace(section) != "" {
-		body = "modules:\n  moderation:\n"
-		for _, line := range strings.Split(strings.TrimSpace(section), "\n") {
-			body += "    " + line + "\n"
-		}
-	}
-	path := filepath.Join(t.TempDir(), "hearth.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return bottest.ModuleConfig(t, ID, section)
 }
 
 func start(t *testing.T, s setup) *harness {

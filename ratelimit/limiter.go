@@ -56,6 +56,10 @@ type Limiter struct {
 	invalid      tally
 	shedding     bool
 	lastSweep    time.Time
+	// sweepAt is the number of queues at which the next sweep comes
+	// early: twice as many as the last one left, so that a queue per
+	// interaction costs amortised O(1) to forget at any rate.
+	sweepAt int
 
 	n      counters
 	alerts []Alert
@@ -82,7 +86,7 @@ func New(opts ...Option) *Limiter {
 	}
 	return &Limiter{
 		cfg: cfg, log: cfg.log, clock: cfg.clock,
-		hashes: map[routeID]string{}, buckets: map[bucketKey]*bucket{},
+		hashes: map[routeID]string{}, buckets: map[bucketKey]*bucket{}, sweepAt: minSweepAt,
 		tickets: map[*rest.CompiledEndpoint]ticket{}, extra: map[*rest.CompiledEndpoint][]ticket{},
 		retrying: map[*rest.CompiledEndpoint]retryMark{}, gone: map[string]time.Time{}, preHash: map[string]int{},
 		global: newPacer(cfg.globalPerSecond, cfg.globalMargin),
@@ -127,10 +131,11 @@ func (l *Limiter) Wait(ctx context.Context, ep *rest.CompiledEndpoint) error {
 		l.deliverAlerts()
 		return err
 	}
-	if now.Sub(l.lastSweep) >= time.Minute {
+	if d := now.Sub(l.lastSweep); d >= time.Minute || (len(l.buckets) >= l.sweepAt && d >= time.Second) {
 		l.sweep(now)
 	}
 	b := l.bucketFor(keyFor(info, l.hashes[info.id]), now)
+	b.oneInteraction = info.exempt
 	b.lastUsed = now
 	l.seq++
 	seq := l.seq
@@ -946,18 +951,30 @@ func (l *Limiter) isGone(major string) bool {
 	return ok
 }
 
+// minSweepAt is the fewest queues that bring a sweep early.
+const minSweepAt = 1024
+
 // goneFor is how long a gone webhook or interaction token is remembered.
 const goneFor = 24 * time.Hour
 
-// sweep forgets idle queues, old fuses and retries disgo never made.
+// sweep forgets idle queues, old fuses and retries disgo never made. A
+// queue of one interaction's token is forgotten as soon as it is idle
+// and its window has passed: the token is used once or a few times, and
+// at thousands of interactions a second, keeping each queue for the
+// idle expiry held hundreds of megabytes.
 func (l *Limiter) sweep(now time.Time) {
 	l.lastSweep = now
 	for k, b := range l.buckets {
-		if b.idle(now, l.cfg.idleAfter) {
+		after := l.cfg.idleAfter
+		if b.oneInteraction {
+			after = 0
+		}
+		if b.idle(now, after) {
 			l.stopBucketTimer(b)
 			delete(l.buckets, k)
 		}
 	}
+	l.sweepAt = max(2*len(l.buckets), minSweepAt)
 	for k, at := range l.gone {
 		if now.Sub(at) > goneFor {
 			delete(l.gone, k)

@@ -201,6 +201,37 @@ func TestIdleKeysExpire(t *testing.T) {
 	}
 }
 
+func TestInteractionKeysAreForgottenOnceTheirWindowPasses(t *testing.T) {
+	// One queue per interaction token: at thousands of interactions a
+	// second, keeping each for the idle expiry held hundreds of MB.
+	clk := newFakeClock(t0)
+	l := New(WithClock(clk), WithGlobalLimit(0), WithIdleExpiry(10*time.Minute))
+	ch := channelEP(1)
+	if err := l.Wait(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Unlock(ch, limited(4, "5.000"))
+	most := 0
+	for i := range 20_000 {
+		ep := rest.CreateInteractionResponse.Compile(nil, snowflake.ID(1199126347851497472+i), "tok"+itoa(i))
+		if err := l.Wait(context.Background(), ep); err != nil {
+			t.Fatal(err)
+		}
+		_ = l.Unlock(ep, limited(4, "1.000"))
+		most = max(most, l.Stats().Keys)
+		if i%1000 == 999 {
+			clk.Advance(500 * time.Millisecond) // 2,000 interactions a second
+		}
+	}
+	if most > 8*1024 {
+		t.Errorf("%d keys at most for 2,000 interactions a second with a 1 s window; want them forgotten as their windows pass", most)
+	}
+	// The channel's queue is idle for 10 s, well under its expiry: kept.
+	if _, ok := l.buckets[keyFor(classify("GET", ch.Endpoint.Route, ch.URL, ch.MajorParams, true, clk.Now()), l.hashes[routeID{"GET", ch.Endpoint.Route, ageNone}])]; !ok {
+		t.Error("the channel's queue was forgotten with the interactions' before its idle expiry")
+	}
+}
+
 func TestCloseReturnsByItsDeadlineWithRequestsInFlight(t *testing.T) {
 	// Close refuses what waits, stops its timers, and returns by the
 	// deadline even though a request never comes back.

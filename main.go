@@ -9,12 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hearthbot/hearth/bot/procs"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -161,7 +163,28 @@ func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logge
 			_ = srv.Shutdown(c)
 		}()
 	}
+	defer sizeCores(ctx, cfg.Pipeline.Cores, log)()
 	return rt.Run(ctx)
+}
+
+// sizeCores applies pipeline.cores: a count sets GOMAXPROCS; auto runs a
+// procs.Governor until the returned function is called, unless the
+// GOMAXPROCS variable has already set the count.
+func sizeCores(ctx context.Context, cores int, log *zap.Logger) (stop func()) {
+	if cores >= 1 {
+		runtime.GOMAXPROCS(cores)
+		return func() {}
+	}
+	if os.Getenv("GOMAXPROCS") != "" {
+		log.Info("pipeline.cores is auto, but GOMAXPROCS is set: keeping it", zap.Int("cores", runtime.GOMAXPROCS(0)))
+		return func() {}
+	}
+	gov := procs.New(runtime.GOMAXPROCS(0), 250*time.Millisecond, procs.NewReader().Read,
+		func(n int) { runtime.GOMAXPROCS(n) }, log.Named("procs"))
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); gov.Run(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 func newSandboxCommand() *cobra.Command {

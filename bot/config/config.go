@@ -201,6 +201,10 @@ type Pipeline struct {
 	// for the first reply), is how long after the interaction's creation time the host defers the
 	// reply of a handler that has not answered yet.
 	AutoDeferAfter time.Duration
+	// Cores (pipeline.cores) is how many cores run the bot's Go code (GOMAXPROCS): 0 for
+	// "auto", one core while one is enough and every core the machine gives when the load
+	// needs more (one core spends less CPU per event); or a count from 1 to keep.
+	Cores int
 }
 
 // Default returns the configuration Hearth runs with when neither a file nor the environment says

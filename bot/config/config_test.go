@@ -138,9 +138,10 @@ func TestLoadDecodesValues(t *testing.T) {
 		{"admin every interface", "admin: {addr: ':9090'}", func(c *Config) { c.Admin.Addr = ":9090" }},
 		{"admin ipv6", "admin: {addr: '[::1]:0'}", func(c *Config) { c.Admin.Addr = "[::1]:0" }},
 		{"log", "log: {level: debug, format: json}", func(c *Config) { c.Log = Log{Level: "debug", Format: "json"} }},
-		{"pipeline", "pipeline: {concurrency: 1, handler_timeout: 15m, auto_defer_after: 2999ms}", func(c *Config) {
-			c.Pipeline = Pipeline{Concurrency: 1, HandlerTimeout: 15 * time.Minute, AutoDeferAfter: 2999 * time.Millisecond}
+		{"pipeline", "pipeline: {concurrency: 1, handler_timeout: 15m, auto_defer_after: 2999ms, cores: 2}", func(c *Config) {
+			c.Pipeline = Pipeline{Concurrency: 1, HandlerTimeout: 15 * time.Minute, AutoDeferAfter: 2999 * time.Millisecond, Cores: 2}
 		}},
+		{"cores auto", "pipeline: {cores: auto}", func(c *Config) {}},
 		{"yaml integer forms", "pipeline: {concurrency: 0x10}\ndiscord: {large_threshold: 1_00}", func(c *Config) {
 			c.Pipeline.Concurrency = 16
 			c.Discord.LargeThreshold = 100
@@ -216,6 +217,8 @@ func TestLoadReportsProblems(t *testing.T) {
 		{"handler timeout long", "pipeline: {handler_timeout: 16m}", `config: hearth.yaml:1: pipeline.handler_timeout: "16m0s" is not a duration above 0 and at most 15m (the life of an interaction token), such as 30s`},
 		{"handler timeout negative", "pipeline: {handler_timeout: -1s}", `config: hearth.yaml:1: pipeline.handler_timeout: "-1s" is not a duration above 0 and at most 15m (the life of an interaction token), such as 30s`},
 		{"auto defer at 3s", "pipeline: {auto_defer_after: 3s}", `config: hearth.yaml:1: pipeline.auto_defer_after: "3s" is not a duration above 0 and under 3s (Discord's deadline for the first reply), such as 2s`},
+		{"cores zero", "pipeline: {cores: 0}", `config: hearth.yaml:1: pipeline.cores: 0 is not "auto" or a whole number from 1`},
+		{"cores word", "pipeline: {cores: all}", `config: hearth.yaml:1: pipeline.cores: "all" is not "auto" or a whole number from 1`},
 		{"auto defer zero", "pipeline: {auto_defer_after: 0s}", `config: hearth.yaml:1: pipeline.auto_defer_after: "0s" is not a duration above 0 and under 3s (Discord's deadline for the first reply), such as 2s`},
 		{"modules not a mapping", "modules: [a]", `config: hearth.yaml:1: modules: a list is not a mapping of module IDs to their sections`},
 		{"module not a mapping", "modules:\n  mod: 5", `config: hearth.yaml:2: modules.mod: 5 is not a mapping of the module's keys`},
@@ -287,6 +290,7 @@ func TestEnvironmentNames(t *testing.T) {
 		"HEARTH_PIPELINE_CONCURRENCY",
 		"HEARTH_PIPELINE_HANDLER_TIMEOUT",
 		"HEARTH_PIPELINE_AUTO_DEFER_AFTER",
+		"HEARTH_PIPELINE_CORES",
 		"HEARTH_LOADTEST_SLO_P95",
 		"HEARTH_LOADTEST_SLO_ERROR_PERCENT",
 	}

@@ -48,6 +48,7 @@ const (
 	wantFormat      = "one of auto, console, json"
 	wantConcurrency = "a whole number from 1"
 	wantTimeout     = "a duration above 0 and at most 15m (the life of an interaction token), such as 30s"
+	wantCores       = `"auto" or a whole number from 1`
 	wantDefer       = "a duration above 0 and under 3s (Discord's deadline for the first reply), such as 2s"
 )
 
@@ -250,6 +251,24 @@ func schema() []key {
 			check: func(c *Config) string {
 				v := c.Pipeline.AutoDeferAfter
 				return unless(v > 0 && v < deferDeadline, strconv.Quote(v.String()), wantDefer)
+			},
+		},
+		{
+			path: "pipeline.cores",
+			set: func(c *Config, n *yaml.Node) string {
+				if s, ok := scalar(n); ok && s == "auto" {
+					c.Pipeline.Cores = 0
+					return ""
+				}
+				i, ok := integer(n)
+				if !ok || i < 1 {
+					return notA(n, wantCores)
+				}
+				c.Pipeline.Cores = i
+				return ""
+			},
+			check: func(c *Config) string {
+				return unless(c.Pipeline.Cores >= 0, strconv.Itoa(c.Pipeline.Cores), wantCores)
 			},
 		},
 		{

@@ -1,0 +1,149 @@
+// Package procs sizes GOMAXPROCS to the bot's load: one P while one core
+// is enough, every P the machine gives when the load needs them.
+//
+// Go's scheduler keeps a P per core. While the bot is mostly waiting for
+// Discord, each event that wakes a goroutine also wakes an idle P's thread
+// to look for more work, and hands goroutines from core to core: with two
+// Ps the bot spent 10-28% more CPU per interaction than with one, at every
+// rate from 1,000 to 7,000 /ping a second (hearth loadtest with GOMAXPROCS
+// 1 and 2, side by side; docs/benchmarks.md). One P costs latency only when the core it runs on is
+// busy, so the Governor watches the process's CPU use and how long
+// runnable goroutines wait for a P, and gives back every P when either
+// says one is not enough.
+package procs
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Sample is what the Governor reads at the end of each window: running
+// totals since the process started.
+type Sample struct {
+	// At is when the sample was read.
+	At time.Time
+	// CPU is the process's CPU time, user and system.
+	CPU time.Duration
+	// Runs counts goroutines that became runnable and ran (the runtime
+	// records a sample of them); Slow counts those that waited longer
+	// than SlowRun for a P.
+	Runs, Slow uint64
+}
+
+// SlowRun is how long a runnable goroutine may wait for a P before the
+// wait counts as a sign that one P is not enough.
+const SlowRun = time.Millisecond
+
+// Thresholds of a decision. With one P, a window over raiseBusy of a core
+// or with more than raiseSlow of its runs waiting over SlowRun gives back
+// every P; with every P, calmWindows windows in a row under lowerBusy of a
+// core go back to one. Two Ps spend a sixth to a fifth more CPU on the
+// same work, so lowerBusy with two Ps is about 0.7 of a core with one,
+// under raiseBusy; the calm windows keep a load near the line from
+// switching every window.
+const (
+	raiseBusy   = 0.90
+	lowerBusy   = 0.85
+	raiseSlow   = 0.02
+	calmWindows = 8
+)
+
+// Governor moves GOMAXPROCS between one and a maximum with the load. The zero
+// value is not usable; build one with New.
+type Governor struct {
+	max    int
+	window time.Duration
+	read   func() (Sample, bool)
+	set    func(int)
+	log    *zap.Logger
+
+	procs int
+	calm  int
+	last  Sample
+}
+
+// New returns a Governor that moves GOMAXPROCS between one and max every
+// window, reading samples with read (false: none to read on this system)
+// and setting GOMAXPROCS with set. The process starts with max Ps:
+// start-up, with thousands of guilds to load, wants them.
+func New(max int, window time.Duration, read func() (Sample, bool), set func(int), log *zap.Logger) *Governor {
+	return &Governor{max: max, window: window, read: read, set: set, log: log, procs: max}
+}
+
+// Run adjusts GOMAXPROCS every window until ctx ends, then gives back
+// every P. It returns at once when max is 1 or nothing can be read.
+func (g *Governor) Run(ctx context.Context) {
+	if g.max <= 1 {
+		return
+	}
+	s, ok := g.read()
+	if !ok {
+		return
+	}
+	g.last = s
+	defer func() {
+		if g.procs != g.max {
+			g.set(g.max)
+		}
+	}()
+	t := time.NewTicker(g.window)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s, ok := g.read()
+		if !ok {
+			return
+		}
+		before := g.procs
+		if n := g.Next(s); n != before {
+			g.log.Debug("cpu cores", zap.Int("from", before), zap.Int("to", n))
+			g.set(n)
+		}
+	}
+}
+
+// Next takes the sample at the end of a window and returns how many Ps
+// the next window gets (Run sets them).
+func (g *Governor) Next(s Sample) int {
+	g.procs = g.decide(s)
+	return g.procs
+}
+
+func (g *Governor) decide(s Sample) int {
+	prev := g.last
+	g.last = s
+	wall := s.At.Sub(prev.At)
+	if wall <= 0 {
+		return g.procs
+	}
+	busy := float64(s.CPU-prev.CPU) / float64(wall)
+	var slow float64
+	if runs := s.Runs - prev.Runs; runs > 0 {
+		slow = float64(s.Slow-prev.Slow) / float64(runs)
+	}
+	if g.procs == 1 {
+		if busy >= raiseBusy || slow >= raiseSlow {
+			g.calm = 0
+			return g.max
+		}
+		return 1
+	}
+	// Only the CPU share decides the way down: with every P, waits come
+	// from the other processes on the machine as much as from the bot.
+	if busy < lowerBusy {
+		g.calm++
+	} else {
+		g.calm = 0
+	}
+	if g.calm >= calmWindows {
+		g.calm = 0
+		return 1
+	}
+	return g.procs
+}

@@ -1,0 +1,175 @@
+package procs
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// feed plays windows of 250 ms into a Governor: each with the share of a
+// core the process used and the share of runs that waited over SlowRun.
+type feed struct {
+	g *Governor
+	s Sample
+}
+
+func newFeed(max int) *feed {
+	g := New(max, 250*time.Millisecond, nil, nil, zap.NewNop())
+	f := &feed{g: g, s: Sample{At: t0}}
+	g.last = f.s
+	return f
+}
+
+func (f *feed) window(busy, slow float64) int {
+	const w = 250 * time.Millisecond
+	f.s.At = f.s.At.Add(w)
+	f.s.CPU += time.Duration(busy * float64(w))
+	f.s.Runs += 10_000
+	f.s.Slow += uint64(slow * 10_000)
+	return f.g.Next(f.s)
+}
+
+func TestGovernorStartsWithEveryCoreAndDropsToOneWhenTheLoadIsLight(t *testing.T) {
+	f := newFeed(4)
+	for i := range calmWindows - 1 {
+		if n := f.window(0.3, 0); n != 4 {
+			t.Fatalf("window %d: got %d cores; want 4 until %d light windows in a row", i, n, calmWindows)
+		}
+	}
+	if n := f.window(0.3, 0); n != 1 {
+		t.Errorf("got %d cores after %d light windows; want 1", n, calmWindows)
+	}
+}
+
+func TestGovernorKeepsEveryCoreWhileTheLoadNeedsThem(t *testing.T) {
+	f := newFeed(2)
+	for i := range 5 * calmWindows {
+		busy := 0.3
+		if i%calmWindows == calmWindows-1 {
+			busy = lowerBusy // one busy window in each run of calm ones
+		}
+		if n := f.window(busy, 0); n != 2 {
+			t.Fatalf("window %d: got %d cores; want 2: a busy window restarts the count", i, n)
+		}
+	}
+	// Waits alone do not keep every core: with them, other processes on
+	// the machine cause as many waits as the bot.
+	for range calmWindows {
+		f.window(0.3, 0.5)
+	}
+	if n := f.g.procs; n != 1 {
+		t.Errorf("got %d cores after light windows with long waits; want 1", n)
+	}
+}
+
+func TestGovernorGivesBackEveryCoreAtOnce(t *testing.T) {
+	cases := []struct {
+		name       string
+		busy, slow float64
+		want       int
+	}{
+		{"light", 0.5, 0.001, 1},
+		{"just under both", raiseBusy - 0.01, raiseSlow - 0.001, 1},
+		{"one core busy", raiseBusy, 0, 2},
+		{"more than a core (syscalls run beside the P)", 1.3, 0, 2},
+		{"runnable goroutines wait", 0.4, raiseSlow, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFeed(2)
+			for range calmWindows {
+				f.window(0.1, 0)
+			}
+			if n := f.window(c.busy, c.slow); n != c.want {
+				t.Errorf("got %d cores for a window %.2f busy with %.3f slow runs; want %d", n, c.busy, c.slow, c.want)
+			}
+		})
+	}
+}
+
+func TestGovernorKeepsItsCoresWhenTimeDoesNotMove(t *testing.T) {
+	f := newFeed(2)
+	if n := f.g.Next(f.s); n != 2 {
+		t.Errorf("got %d cores for a window of no time; want 2 (unchanged)", n)
+	}
+}
+
+func TestRunSetsCoresAndGivesThemBackWhenItStops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var set []int
+		var cpu time.Duration
+		read := func() (Sample, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			return Sample{At: time.Now(), CPU: cpu}, true
+		}
+		g := New(2, 250*time.Millisecond, read, func(n int) {
+			mu.Lock()
+			defer mu.Unlock()
+			set = append(set, n)
+		}, zap.NewNop())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); g.Run(ctx) }()
+		time.Sleep(time.Duration(calmWindows)*250*time.Millisecond + time.Millisecond)
+		synctest.Wait()
+		mu.Lock()
+		got := append([]int(nil), set...)
+		cpu += 10 * time.Second // a busy window
+		mu.Unlock()
+		if len(got) != 1 || got[0] != 1 {
+			t.Fatalf("got GOMAXPROCS set to %v after %d idle windows; want [1]", got, calmWindows)
+		}
+		time.Sleep(250 * time.Millisecond)
+		synctest.Wait()
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		if want := []int{1, 2}; len(set) != 2 || set[1] != 2 {
+			t.Errorf("got GOMAXPROCS set to %v; want %v (back to every core for a busy window; it stays there on stop)", set, want)
+		}
+	})
+}
+
+func TestRunDoesNothingWithOneCoreOrNothingToRead(t *testing.T) {
+	called := false
+	set := func(int) { called = true }
+	New(1, time.Millisecond, func() (Sample, bool) { return Sample{At: time.Now()}, true }, set, zap.NewNop()).Run(context.Background())
+	New(2, time.Millisecond, func() (Sample, bool) { return Sample{}, false }, set, zap.NewNop()).Run(context.Background())
+	if called {
+		t.Error("GOMAXPROCS was set; want it left alone with one core or no samples")
+	}
+}
+
+func TestReaderReadsThisProcess(t *testing.T) {
+	r := NewReader()
+	a, ok := r.Read()
+	if !ok {
+		t.Skip("no CPU time on this system: the Governor stays off")
+	}
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+	b, _ := r.Read()
+	if b.CPU-a.CPU < 10*time.Millisecond {
+		t.Errorf("got %v of CPU over 50 ms of spinning; want at least 10ms", b.CPU-a.CPU)
+	}
+	if b.Runs < a.Runs || b.Slow > b.Runs {
+		t.Errorf("got runs %d then %d, slow %d; want running totals", a.Runs, b.Runs, b.Slow)
+	}
+	if !b.At.After(a.At) {
+		t.Errorf("got samples at %v then %v; want later", a.At, b.At)
+	}
+}

@@ -161,7 +161,7 @@ func New(o Options) (*Runtime, error) {
 	// requests that met a 5xx, a few times with jitter (the limiter never
 	// sees those).
 	retry := ratelimit.NewRetryTransport(countingTransport{next: next, m: rt.metrics})
-	hc = &http.Client{Timeout: hc.Timeout, Transport: retry}
+	hc = &http.Client{Transport: deadlineTransport{next: retry, timeout: hc.Timeout}}
 	alerts := o.Log.Named("ratelimit")
 	rt.limiter = ratelimit.New(ratelimit.WithLogger(o.Log.Named("ratelimit")),
 		ratelimit.WithGlobalLimit(o.Config.Discord.GlobalLimit),

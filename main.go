@@ -179,8 +179,18 @@ func sizeCores(ctx context.Context, cores int, log *zap.Logger) (stop func()) {
 		log.Info("pipeline.cores is auto, but GOMAXPROCS is set: keeping it", zap.Int("cores", runtime.GOMAXPROCS(0)))
 		return func() {}
 	}
-	gov := procs.New(runtime.GOMAXPROCS(0), 250*time.Millisecond, procs.NewReader().Read,
-		func(n int) { runtime.GOMAXPROCS(n) }, log.Named("procs"))
+	// Every P is the runtime's default (the CPUs, or the container's quota),
+	// which Go keeps up to date unless GOMAXPROCS is called: giving every P
+	// back restores the default, and with it those updates.
+	all := runtime.GOMAXPROCS(0)
+	set := func(n int) {
+		if n == all {
+			runtime.SetDefaultGOMAXPROCS()
+			return
+		}
+		runtime.GOMAXPROCS(n)
+	}
+	gov := procs.New(all, 250*time.Millisecond, procs.NewReader().Read, set, log.Named("procs"))
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); gov.Run(ctx) }()

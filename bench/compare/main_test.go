@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthbot/hearth/bench/loadtest"
+)
+
+func TestParseRatesSortsAndRefusesWhatIsNotARate(t *testing.T) {
+	got, err := parseRates(" 3000,500 ,1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{500, 1000, 3000}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("got %v; want %v", got, want)
+	}
+	for _, bad := range []string{"", "1000,,2000", "0", "-5", "fast"} {
+		if _, err := parseRates(bad); err == nil || !strings.HasPrefix(err.Error(), "-rates: ") {
+			t.Errorf("parseRates(%q): got %v; want an error naming -rates", bad, err)
+		}
+	}
+}
+
+func TestMedianKeepsTheMiddleReport(t *testing.T) {
+	p99 := func(r *loadtest.Report) float64 { return float64(r.P99) }
+	reps := []*loadtest.Report{{P99: 9}, {P99: 1}, {P99: 5}}
+	if got := median(reps, p99); got.P99 != 5 {
+		t.Errorf("got p99 %v; want 5, the middle of 1, 5, 9", got.P99)
+	}
+	if reps[0].P99 != 9 {
+		t.Error("median reordered its argument; want it left as it was")
+	}
+	if got := median(reps[:1], p99); got.P99 != 9 {
+		t.Errorf("got %v from one report; want that report", got.P99)
+	}
+}
+
+func TestWriteTableShowsEachTargetAndWhatIsMissing(t *testing.T) {
+	f := flags{fixedRate: 1000, memGuilds: 2500, memMembers: 200, largeThresh: 250, settle: 10 * time.Second}
+	results := []*result{
+		{Target: "hearth", ReadyAfter: 4240 * time.Millisecond, RSSAtRest: 72 << 20, Intents: 33287,
+			Fixed:       &loadtest.Report{P50: 300 * time.Microsecond, P99: 1100 * time.Microsecond, CPUPerCall: 255 * time.Microsecond},
+			SaturatedAt: 6000, Saturated: &loadtest.Report{Throughput: 5999.5, P99: 49 * time.Millisecond},
+			Ramp: []*loadtest.Report{{}}},
+		{Target: "never-saturated", Ramp: []*loadtest.Report{{}}},
+	}
+	var b bytes.Buffer
+	writeTable(&b, f, results)
+	out := b.String()
+	for _, want := range []string{
+		"RSS 10s after ready (2500 × 200)",
+		"| hearth | 4.24 s | 72 MiB | 0.3 ms | 1.1 ms | 255 µs | 6000/s offered, 6000/s answered, p99 49.0 ms |",
+		"| never-saturated | – | – | – | – | – | below the first rate |",
+		"intents 33287, large_threshold 250, no member chunking requested",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q; got:\n%s", want, out)
+		}
+	}
+}

@@ -36,17 +36,21 @@ type Sample struct {
 // wait counts as a sign that one P is not enough.
 const SlowRun = time.Millisecond
 
-// Thresholds of a decision. With one P, a window over raiseBusy of a core
-// or with more than raiseSlow of its runs waiting over SlowRun gives back
-// every P; with every P, calmWindows windows in a row under lowerBusy of a
-// core go back to one. Two Ps spend a sixth to a fifth more CPU on the
-// same work, so lowerBusy with two Ps is about 0.7 of a core with one,
-// under raiseBusy; the calm windows keep a load near the line from
-// switching every window.
+// Thresholds of a decision. With one P, a window over raiseBusy of a core,
+// or slowWindows windows in a row with more than raiseSlow of their runs
+// waiting over SlowRun, give back every P. A lone window of waits (a
+// garbage collection's, say) does not: going to every P for it and back
+// 2 s later cost more CPU and no less latency than riding it out (hearth
+// loadtest at 3,000 to 6,000/s, side by side). With every P, calmWindows
+// windows in a row under lowerBusy of a core go back to one. Two Ps spend
+// a sixth to a fifth more CPU on the same work, so lowerBusy with two Ps
+// is about 0.7 of a core with one, under raiseBusy; the calm windows keep
+// a load near the line from switching every window.
 const (
 	raiseBusy   = 0.90
 	lowerBusy   = 0.85
 	raiseSlow   = 0.02
+	slowWindows = 2
 	calmWindows = 8
 )
 
@@ -60,7 +64,8 @@ type Governor struct {
 	log    *zap.Logger
 
 	procs int
-	calm  int
+	calm  int // light windows in a row, with every P
+	slow  int // windows in a row with slow runs, with one P
 	last  Sample
 }
 
@@ -128,8 +133,13 @@ func (g *Governor) decide(s Sample) int {
 		slow = float64(s.Slow-prev.Slow) / float64(runs)
 	}
 	if g.procs == 1 {
-		if busy >= raiseBusy || slow >= raiseSlow {
-			g.calm = 0
+		if slow >= raiseSlow {
+			g.slow++
+		} else {
+			g.slow = 0
+		}
+		if busy >= raiseBusy || g.slow >= slowWindows {
+			g.calm, g.slow = 0, 0
 			return g.max
 		}
 		return 1

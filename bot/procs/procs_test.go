@@ -78,7 +78,6 @@ func TestGovernorGivesBackEveryCoreAtOnce(t *testing.T) {
 		{"just under both", raiseBusy - 0.01, raiseSlow - 0.001, 1},
 		{"one core busy", raiseBusy, 0, 2},
 		{"more than a core (syscalls run beside the P)", 1.3, 0, 2},
-		{"runnable goroutines wait", 0.4, raiseSlow, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,6 +89,24 @@ func TestGovernorGivesBackEveryCoreAtOnce(t *testing.T) {
 				t.Errorf("got %d cores for a window %.2f busy with %.3f slow runs; want %d", n, c.busy, c.slow, c.want)
 			}
 		})
+	}
+}
+
+func TestGovernorGivesBackEveryCoreWhenWaitsLast(t *testing.T) {
+	f := newFeed(2)
+	for range calmWindows {
+		f.window(0.1, 0)
+	}
+	for i, w := range []float64{raiseSlow, 0, raiseSlow, 0.001} {
+		if n := f.window(0.4, w); n != 1 {
+			t.Fatalf("window %d (%.3f slow runs): got %d cores; want 1: a lone window of waits is ridden out", i, w, n)
+		}
+	}
+	if n := f.window(0.4, raiseSlow); n != 1 {
+		t.Fatalf("got %d cores after one window of waits; want 1", n)
+	}
+	if n := f.window(0.4, 0.3); n != 2 {
+		t.Errorf("got %d cores after %d windows in a row of waits; want 2", n, slowWindows)
 	}
 }
 

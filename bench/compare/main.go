@@ -166,7 +166,7 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 				if err != nil {
 					return fmt.Errorf("%s: ramp at %.0f/s: %w", t.name, rate, err)
 				}
-				rep := median(reps, func(r *loadtest.Report) float64 { return r.Throughput })
+				rep := medianFigures(reps)
 				r.Ramp = append(r.Ramp, rep)
 				if rep.ErrorRate() > 0.01 {
 					break
@@ -237,6 +237,22 @@ func median(reps []*loadtest.Report, key func(*loadtest.Report) float64) *loadte
 		return 0
 	})
 	return s[len(s)/2]
+}
+
+// medianFigures returns the run with the median throughput, with its
+// latency percentiles and CPU per interaction each replaced by its own
+// median over the runs: below saturation every run answers the same
+// rate, and the run in the middle by throughput is any of them.
+func medianFigures(reps []*loadtest.Report) *loadtest.Report {
+	rep := *median(reps, func(r *loadtest.Report) float64 { return r.Throughput })
+	of := func(f func(*loadtest.Report) time.Duration) time.Duration {
+		return f(median(reps, func(r *loadtest.Report) float64 { return float64(f(r)) }))
+	}
+	rep.P50 = of(func(r *loadtest.Report) time.Duration { return r.P50 })
+	rep.P95 = of(func(r *loadtest.Report) time.Duration { return r.P95 })
+	rep.P99 = of(func(r *loadtest.Report) time.Duration { return r.P99 })
+	rep.CPUPerCall = of(func(r *loadtest.Report) time.Duration { return r.CPUPerCall })
+	return &rep
 }
 
 // peer is a target to build and start.

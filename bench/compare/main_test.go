@@ -38,6 +38,22 @@ func TestMedianKeepsTheMiddleReport(t *testing.T) {
 	}
 }
 
+func TestMedianFiguresTakesEachFigureOwnMedian(t *testing.T) {
+	reps := []*loadtest.Report{
+		{Throughput: 3000, P99: 9, CPUPerCall: 100, Answered: 1},
+		{Throughput: 2999, P99: 1, CPUPerCall: 300, Answered: 2},
+		{Throughput: 3001, P99: 5, CPUPerCall: 200, Answered: 3},
+	}
+	got := medianFigures(reps)
+	if got.Answered != 1 || got.P99 != 5 || got.CPUPerCall != 200 {
+		t.Errorf("got the run answering %d with p99 %v and CPU %v; want the median-throughput run (1) with p99 5 and CPU 200",
+			got.Answered, got.P99, got.CPUPerCall)
+	}
+	if reps[0].P99 != 9 {
+		t.Error("medianFigures changed a run's report; want a copy")
+	}
+}
+
 func TestWriteTableShowsEachTargetAndWhatIsMissing(t *testing.T) {
 	f := flags{fixedRate: 1000, memGuilds: 2500, memMembers: 200, largeThresh: 250, settle: 10 * time.Second}
 	results := []*result{

@@ -29,20 +29,26 @@ type pending struct {
 // guildTracker tells apart the GUILD_CREATEs of start-up, of a new guild
 // and of the end of an outage.
 type guildTracker struct {
-	mu      sync.Mutex
-	startup map[snowflake.ID]bool // listed in READY, not yet created
-	readied map[int]bool          // shards whose READY the intake has seen
-	down    map[snowflake.ID]bool // in an outage
-	known   map[snowflake.ID]bool // every guild the bot is in
+	mu            sync.Mutex
+	startup       map[snowflake.ID]bool // listed in READY, not yet created
+	readiedShards map[int]bool          // shards whose READY the intake has seen
+	down          map[snowflake.ID]bool // in an outage
+	known         map[snowflake.ID]bool // every guild the bot is in
 }
 
-// loading returns how many guilds of READY have not arrived yet, and
-// whether the shard's READY itself has (a shard's status turns ready a
-// moment before its READY reaches the intake).
-func (g *guildTracker) loading(shard int) (guilds int, readied bool) {
+// loading returns how many guilds of READY have not arrived yet.
+func (g *guildTracker) loading() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.startup), g.readied[shard]
+	return len(g.startup)
+}
+
+// readied reports whether the shard's READY has reached the intake (a
+// shard's status turns ready a moment before).
+func (g *guildTracker) readied(shard int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.readiedShards[shard]
 }
 
 // count returns how many guilds the bot is in.
@@ -53,7 +59,7 @@ func (g *guildTracker) count() int {
 }
 
 func newGuildTracker() *guildTracker {
-	return &guildTracker{startup: map[snowflake.ID]bool{}, readied: map[int]bool{}, down: map[snowflake.ID]bool{}, known: map[snowflake.ID]bool{}}
+	return &guildTracker{startup: map[snowflake.ID]bool{}, readiedShards: map[int]bool{}, down: map[snowflake.ID]bool{}, known: map[snowflake.ID]bool{}}
 }
 
 // intake is the shard manager's event handler.
@@ -65,7 +71,7 @@ func (rt *Runtime) intake(shard int, t gateway.EventType, seq int, ev gateway.Ev
 	switch e := ev.(type) {
 	case gateway.EventReady:
 		rt.guilds.mu.Lock()
-		rt.guilds.readied[shard] = true
+		rt.guilds.readiedShards[shard] = true
 		for _, ug := range e.Guilds {
 			rt.guilds.startup[ug.ID] = true
 		}

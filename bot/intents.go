@@ -94,8 +94,8 @@ func (h *Host) Intents() gateway.Intents { return h.rt.intents }
 // ModuleDegraded returns what the module named id turned off (see
 // Degraded), or nil.
 func (h *Host) ModuleDegraded(id string) []string {
-	for _, ms := range h.rt.modules {
-		if d, ok := ms.m.(Degraded); ok && ms.inited && ms.m.ID() == id {
+	if ms, ok := h.rt.moduleByID[id]; ok && ms.inited {
+		if d, ok := ms.m.(Degraded); ok {
 			return d.Degraded()
 		}
 	}

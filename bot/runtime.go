@@ -70,6 +70,7 @@ type Runtime struct {
 	selfID  snowflake.ID
 
 	modules    []*moduleState
+	moduleByID map[string]*moduleState // the same modules, by ID
 	commands   map[string]*commandRoute
 	components map[string]map[string]ComponentHandler
 	pipeline   step
@@ -129,7 +130,7 @@ func New(o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt := &Runtime{opts: o, cfg: o.Config, log: o.Log, store: o.Store, appID: appID, selfID: appID,
-		commands: map[string]*commandRoute{}, components: map[string]map[string]ComponentHandler{},
+		commands: map[string]*commandRoute{}, moduleByID: map[string]*moduleState{}, components: map[string]map[string]ComponentHandler{},
 		sem:       make(chan struct{}, o.Config.Pipeline.Concurrency),
 		cooldowns: ratelimit.NewCooldowns(100_000), guilds: newGuildTracker(),
 		events: make(chan pending, 4096), publisherDone: make(chan struct{})}
@@ -210,10 +211,8 @@ func (rt *Runtime) Metrics() http.Handler { return metricsHandler(rt.metrics) }
 // moduleLog is the logger named for a module: the one its Host has, made
 // once at Init (the pipeline asks for it on every interaction).
 func (rt *Runtime) moduleLog(id string) *zap.Logger {
-	for _, ms := range rt.modules {
-		if ms.m.ID() == id {
-			return ms.host.log
-		}
+	if ms, ok := rt.moduleByID[id]; ok {
+		return ms.host.log
 	}
 	return rt.log.Named(id)
 }
@@ -326,6 +325,7 @@ func (rt *Runtime) initModules(ctx context.Context) error {
 		h := &Host{rt: rt, module: m.ID(), log: rt.log.Named(m.ID())}
 		ms := &moduleState{m: m, host: h}
 		rt.modules = append(rt.modules, ms)
+		rt.moduleByID[m.ID()] = ms
 		err := m.Init(ctx, h)
 		if errors.Is(err, ErrSkip) {
 			ms.skipped = true
@@ -387,7 +387,7 @@ func (rt *Runtime) stopModules(ctx context.Context) {
 		}
 		cancel()
 	}
-	rt.modules = nil
+	rt.modules, rt.moduleByID = nil, map[string]*moduleState{}
 }
 
 // needs is the union of what the modules that did not skip asked for,
@@ -432,16 +432,12 @@ func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
 		// comes, a guild in an outage, must not keep it unready for good.
 		if time.Since(rt.started) < guildLoadWait {
 			for _, st := range shards {
-				n, readied := rt.guilds.loading(st.ID)
-				switch {
-				case st.Ready && !readied:
+				if st.Ready && !rt.guilds.readied(st.ID) {
 					problems = append(problems, fmt.Sprintf("shard %d: READY not handled yet", st.ID))
-				case n > 0:
-					problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
 				}
-				if n > 0 {
-					break
-				}
+			}
+			if n := rt.guilds.loading(); n > 0 {
+				problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
 			}
 		}
 		if len(problems) == 0 {

@@ -27,9 +27,6 @@ const (
 type bucket struct {
 	key   bucketKey
 	state uint8
-	// oneInteraction: the key is one interaction's token (a callback or
-	// its webhook), so the queue is forgotten as soon as it is idle.
-	oneInteraction bool
 
 	limit, remaining int
 	// resetAt is when the window is expected back to full, margin

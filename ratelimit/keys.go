@@ -110,6 +110,13 @@ type bucketKey struct {
 	major string
 }
 
+// oneInteraction reports whether the queue is one interaction's (its
+// callback or its webhook, keyed by the interaction's token): used once or
+// a few times, so the queue is forgotten as soon as it is idle.
+func (k bucketKey) oneInteraction() bool {
+	return strings.Contains(k.major, "interaction.token=")
+}
+
 // keyFor is the queue of a request, given the hash its route is known to
 // answer with ("" when not yet known).
 func keyFor(in routeInfo, hash string) bucketKey {

@@ -135,7 +135,6 @@ func (l *Limiter) Wait(ctx context.Context, ep *rest.CompiledEndpoint) error {
 		l.sweep(now)
 	}
 	b := l.bucketFor(keyFor(info, l.hashes[info.id]), now)
-	b.oneInteraction = info.exempt
 	b.lastUsed = now
 	l.seq++
 	seq := l.seq
@@ -966,7 +965,7 @@ func (l *Limiter) sweep(now time.Time) {
 	l.lastSweep = now
 	for k, b := range l.buckets {
 		after := l.cfg.idleAfter
-		if b.oneInteraction {
+		if k.oneInteraction() {
 			after = 0
 		}
 		if b.idle(now, after) {

@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"image/color"
-	"os"
 	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/hearthbot/hearth/bench/loadtest"
 )
 
 var targetColors = []color.Color{
@@ -65,17 +64,5 @@ func plotRamps(path string, results []*result) error {
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Add(plotter.NewGrid())
 	}
-	img := vgimg.New(10*vg.Inch, 9*vg.Inch)
-	canvases := plot.Align([][]*plot.Plot{{lat}, {cpu}}, draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Centimeter}, draw.New(img))
-	lat.Draw(canvases[0][0])
-	cpu.Draw(canvases[1][0])
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return loadtest.SavePNG(path, 9*vg.Inch, lat, cpu)
 }

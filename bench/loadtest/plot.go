@@ -41,13 +41,7 @@ func (r *Report) Plot(path string) error {
 	if err := addLines(latency, []string{"p50", "p95", "p99"}, p50, p95, p99); err != nil {
 		return err
 	}
-	img := vgimg.New(10*vg.Inch, 8*vg.Inch)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Centimeter}
-	canvases := plot.Align([][]*plot.Plot{{through}, {latency}}, tiles, dc)
-	through.Draw(canvases[0][0])
-	latency.Draw(canvases[1][0])
-	return savePNG(img, path)
+	return SavePNG(path, 8*vg.Inch, through, latency)
 }
 
 var lineColors = []color.Color{
@@ -72,8 +66,18 @@ func addLines(p *plot.Plot, names []string, series ...plotter.XYs) error {
 	return nil
 }
 
-// savePNG writes the canvas to path as a PNG image.
-func savePNG(img *vgimg.Canvas, path string) error {
+// SavePNG draws plots one above the other, aligned, 10 inches wide and
+// height high, and writes them to path as a PNG image.
+func SavePNG(path string, height vg.Length, plots ...*plot.Plot) error {
+	img := vgimg.New(10*vg.Inch, height)
+	rows := make([][]*plot.Plot, len(plots))
+	for i, p := range plots {
+		rows[i] = []*plot.Plot{p}
+	}
+	canvases := plot.Align(rows, draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Centimeter}, draw.New(img))
+	for i, p := range plots {
+		p.Draw(canvases[i][0])
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("loadtest: plot: %w", err)

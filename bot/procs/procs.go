@@ -69,12 +69,12 @@ type Governor struct {
 	last  Sample
 }
 
-// New returns a Governor that moves GOMAXPROCS between one and max every
+// New returns a Governor that moves GOMAXPROCS between one and all every
 // window, reading samples with read (false: none to read on this system)
-// and setting GOMAXPROCS with set. The process starts with max Ps:
+// and setting GOMAXPROCS with set. The process starts with all Ps:
 // start-up, with thousands of guilds to load, wants them.
-func New(max int, window time.Duration, read func() (Sample, bool), set func(int), log *zap.Logger) *Governor {
-	return &Governor{max: max, window: window, read: read, set: set, log: log, procs: max}
+func New(all int, window time.Duration, read func() (Sample, bool), set func(int), log *zap.Logger) *Governor {
+	return &Governor{max: all, window: window, read: read, set: set, log: log, procs: all}
 }
 
 // Run adjusts GOMAXPROCS every window until ctx ends, then gives back

@@ -45,7 +45,7 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 				return err
 			}
 			if moderation {
-				opts.Setup = append(loadtest.ModerationSetup, opts.Setup...)
+				opts.Setup = append(loadtest.ModerationSetup(), opts.Setup...)
 			}
 			opts.SLO = loadtest.SLO{P95: cfg.Loadtest.SLOP95, MaxErrorRate: cfg.Loadtest.SLOErrorPercent / 100}
 			self, err := os.Executable()

@@ -371,23 +371,25 @@ func waitCommand(ctx context.Context, srv *discordtest.Server, line string) erro
 	return fmt.Errorf("loadtest: the bot did not register /%s within a minute", name)
 }
 
-// ModerationSetup turns on automod's message rules (deleting what they
-// catch) and the logs module, posting to #mod-log, in every guild: the
-// work a moderated guild gives the bot per message.
-var ModerationSetup = []string{
-	"/settings set module:automod key:spam.enabled value:on",
-	"/settings set module:automod key:spam.action value:delete",
-	"/settings set module:automod key:duplicates.enabled value:on",
-	"/settings set module:automod key:duplicates.action value:delete",
-	"/settings set module:automod key:mentions.enabled value:on",
-	"/settings set module:automod key:invites.enabled value:on",
-	"/settings set module:automod key:invites.action value:delete",
-	"/settings set module:automod key:caps.enabled value:on",
-	"/settings set module:automod key:words.enabled value:on",
-	`/settings set module:automod key:words.list value:"badword, worseword, scam"`,
-	`/settings set module:automod key:words.patterns value:"fr[e3]{2}\\s*nitro"`,
-	"/settings set module:automod key:alert_channel value:{#mod-log}",
-	"/settings set module:logs key:channel value:{#mod-log}",
+// ModerationSetup returns the lines that turn on automod's message rules
+// (deleting what they catch) and the logs module, posting to #mod-log, in
+// every guild: the work a moderated guild gives the bot per message.
+func ModerationSetup() []string {
+	return []string{
+		"/settings set module:automod key:spam.enabled value:on",
+		"/settings set module:automod key:spam.action value:delete",
+		"/settings set module:automod key:duplicates.enabled value:on",
+		"/settings set module:automod key:duplicates.action value:delete",
+		"/settings set module:automod key:mentions.enabled value:on",
+		"/settings set module:automod key:invites.enabled value:on",
+		"/settings set module:automod key:invites.action value:delete",
+		"/settings set module:automod key:caps.enabled value:on",
+		"/settings set module:automod key:words.enabled value:on",
+		`/settings set module:automod key:words.list value:"badword, worseword, scam"`,
+		`/settings set module:automod key:words.patterns value:"fr[e3]{2}\\s*nitro"`,
+		"/settings set module:automod key:alert_channel value:{#mod-log}",
+		"/settings set module:logs key:channel value:{#mod-log}",
+	}
 }
 
 // setup runs the setup lines in every guild, as its owner.

@@ -117,64 +117,113 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var results []*result
+	// Hearth goes first in every round: the peers identify with its intents.
+	slices.SortStableFunc(targets, func(a, b peer) int {
+		switch {
+		case a.name == "hearth" && b.name != "hearth":
+			return -1
+		case b.name == "hearth" && a.name != "hearth":
+			return 1
+		}
+		return 0
+	})
+	results := make([]*result, len(targets))
+	for i, t := range targets {
+		results[i] = &result{Target: t.name}
+	}
 	intents := uint64(0) // Hearth's, pinned for the peers
-	for _, t := range targets {
-		r := &result{Target: t.name}
-		results = append(results, r)
-		target := t.make(intents)
-		if !f.skipMemory {
-			fmt.Fprintf(log, "%s: start-up and memory, %d guilds × %d members\n", t.name, f.memGuilds, f.memMembers)
-			reps, err := repeat(ctx, f.runs, func() (*loadtest.Report, error) {
-				return loadtest.Run(ctx, loadtest.Options{Guilds: f.memGuilds, Members: f.memMembers, Duration: time.Second,
-					Settle: f.settle}, target)
-			})
+	all := make([]int, len(targets))
+	for i := range all {
+		all[i] = i
+	}
+	if !f.skipMemory {
+		o := loadtest.Options{Guilds: f.memGuilds, Members: f.memMembers, Duration: time.Second, Settle: f.settle}
+		reps, err := rounds(ctx, f.runs, all, func(i int) (*loadtest.Report, error) {
+			fmt.Fprintf(log, "%s: start-up and memory, %d guilds × %d members\n", targets[i].name, f.memGuilds, f.memMembers)
+			rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
 			if err != nil {
-				return fmt.Errorf("%s: memory run: %w", t.name, err)
+				return nil, fmt.Errorf("%s: memory run: %w", targets[i].name, err)
 			}
-			m := median(reps, func(r *loadtest.Report) float64 { return float64(r.RSSAtRest) })
-			r.RSSAtRest, r.ReadyAfter, r.Intents = m.RSSAtRest, median(reps, func(r *loadtest.Report) float64 { return float64(r.ReadyAfter) }).ReadyAfter, m.Intents
-			if t.name == "hearth" {
-				intents = m.Intents
+			if targets[i].name == "hearth" && intents == 0 {
+				intents = rep.Intents
 				fmt.Fprintf(log, "  the peers identify with Hearth's intents: %d\n", intents)
 			}
+			return rep, nil
+		})
+		if err != nil {
+			return err
 		}
-		target = t.make(intents)
-		small := loadtest.Options{Guilds: 3, Members: 50, Duration: f.duration, Settle: time.Second, Warmup: 3 * time.Second}
-		if !f.skipOrdinary {
-			fmt.Fprintf(log, "%s: %.0f interactions/s for %s\n", t.name, f.fixedRate, f.duration)
-			o := small
-			o.Rate = f.fixedRate
-			reps, err := repeat(ctx, f.runs, func() (*loadtest.Report, error) { return loadtest.Run(ctx, o, target) })
+		for i, r := range results {
+			m := median(reps[i], func(r *loadtest.Report) float64 { return float64(r.RSSAtRest) })
+			r.RSSAtRest, r.Intents = m.RSSAtRest, m.Intents
+			r.ReadyAfter = median(reps[i], func(r *loadtest.Report) float64 { return float64(r.ReadyAfter) }).ReadyAfter
+		}
+	}
+	small := loadtest.Options{Guilds: 3, Members: 50, Duration: f.duration, Settle: time.Second, Warmup: 3 * time.Second}
+	if !f.skipOrdinary {
+		o := small
+		o.Rate = f.fixedRate
+		reps, err := rounds(ctx, f.runs, all, func(i int) (*loadtest.Report, error) {
+			fmt.Fprintf(log, "%s: %.0f interactions/s for %s\n", targets[i].name, f.fixedRate, f.duration)
+			rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
 			if err != nil {
-				return fmt.Errorf("%s: fixed-rate run: %w", t.name, err)
+				return nil, fmt.Errorf("%s: fixed-rate run: %w", targets[i].name, err)
 			}
-			r.Fixed = median(reps, func(r *loadtest.Report) float64 { return float64(r.P99) })
+			if targets[i].name == "hearth" && intents == 0 {
+				intents = rep.Intents
+			}
+			return rep, nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, r := range results {
+			r.Fixed = median(reps[i], func(r *loadtest.Report) float64 { return float64(r.P99) })
 			if r.Intents == 0 {
 				r.Intents = r.Fixed.Intents
 			}
-			if t.name == "hearth" && intents == 0 {
-				intents = r.Fixed.Intents
-			}
 		}
-		if !f.skipSaturated {
-			for _, rate := range rates {
-				fmt.Fprintf(log, "%s: ramp at %.0f interactions/s\n", t.name, rate)
-				o := small
-				o.Rate = rate
-				reps, err := repeat(ctx, f.runs, func() (*loadtest.Report, error) { return loadtest.Run(ctx, o, target) })
+	}
+	if !f.skipSaturated {
+		// At each rate every target still answering is measured, round
+		// after round, before the next rate: the targets it compares run
+		// seconds apart, not minutes, on a machine whose speed drifts.
+		active := all
+		for _, rate := range rates {
+			if len(active) == 0 {
+				break
+			}
+			o := small
+			o.Rate = rate
+			reps, err := rounds(ctx, f.runs, active, func(i int) (*loadtest.Report, error) {
+				fmt.Fprintf(log, "%s: ramp at %.0f interactions/s\n", targets[i].name, rate)
+				rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
 				if err != nil {
-					return fmt.Errorf("%s: ramp at %.0f/s: %w", t.name, rate, err)
+					return nil, fmt.Errorf("%s: ramp at %.0f/s: %w", targets[i].name, rate, err)
 				}
-				rep := medianFigures(reps)
+				return rep, nil
+			})
+			if err != nil {
+				return err
+			}
+			var still []int
+			for _, i := range active {
+				r, rep := results[i], medianFigures(reps[i])
 				r.Ramp = append(r.Ramp, rep)
 				if rep.ErrorRate() > 0.01 {
-					break
+					continue
 				}
 				r.SaturatedAt, r.Saturated = rate, rep
+				still = append(still, i)
 			}
-			if f.plotDir != "" && r.Saturated != nil {
-				if err := r.Saturated.Plot(filepath.Join(f.plotDir, t.name+".png")); err != nil {
+			active = still
+		}
+		if f.plotDir != "" {
+			for _, r := range results {
+				if r.Saturated == nil {
+					continue
+				}
+				if err := r.Saturated.Plot(filepath.Join(f.plotDir, r.Target+".png")); err != nil {
 					return err
 				}
 			}
@@ -208,18 +257,22 @@ func parseRates(s string) ([]float64, error) {
 	return out, nil
 }
 
-// repeat runs fn n times, stopping at the first error.
-func repeat(ctx context.Context, n int, fn func() (*loadtest.Report, error)) ([]*loadtest.Report, error) {
-	var out []*loadtest.Report
+// rounds measures the targets numbered in which n times, one round after
+// another, each round every target once in order, and returns each
+// target's reports by its number. It stops at the first error.
+func rounds(ctx context.Context, n int, which []int, measure func(i int) (*loadtest.Report, error)) (map[int][]*loadtest.Report, error) {
+	out := make(map[int][]*loadtest.Report, len(which))
 	for range max(n, 1) {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		for _, i := range which {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			r, err := measure(i)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], r)
 		}
-		r, err := fn()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
 	}
 	return out, nil
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,34 @@ func TestWriteTableShowsEachTargetAndWhatIsMissing(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q; got:\n%s", want, out)
 		}
+	}
+}
+
+func TestRoundsInterleavesTheTargetsAndStopsAtAnError(t *testing.T) {
+	var order []int
+	reps, err := rounds(context.Background(), 3, []int{0, 2}, func(i int) (*loadtest.Report, error) {
+		order = append(order, i)
+		return &loadtest.Report{Sent: len(order)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 2, 0, 2, 0, 2}; !slices.Equal(order, want) {
+		t.Errorf("measured in order %v; want %v, every target once per round", order, want)
+	}
+	if len(reps[0]) != 3 || len(reps[2]) != 3 || reps[2][1].Sent != 4 || len(reps[1]) != 0 {
+		t.Errorf("reports by target: %v; want three each for 0 and 2, in the order measured", reps)
+	}
+
+	boom := errors.New("boom")
+	calls := 0
+	if _, err := rounds(context.Background(), 3, []int{0, 1}, func(i int) (*loadtest.Report, error) {
+		calls++
+		if calls == 2 {
+			return nil, boom
+		}
+		return &loadtest.Report{}, nil
+	}); !errors.Is(err, boom) || calls != 2 {
+		t.Errorf("got %v after %d calls; want boom after 2", err, calls)
 	}
 }

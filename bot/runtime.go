@@ -481,13 +481,13 @@ func (rt *Runtime) buildCache() error {
 // the cache under disgo's one mutex, and the intake, which hands the
 // event to the pipeline or the bus.
 func (rt *Runtime) dispatch(shard int, t gateway.EventType, seq int, ev gateway.EventData) {
-	// An interaction has a deadline and needs nothing from this event's
-	// cache update: it goes first. Every other event updates the cache
-	// first, so that a module woken by it finds the cache up to date (a
-	// guild's roles and channels on GuildJoined).
+	// An interaction skips disgo's handler: it updates no cache, only
+	// builds events for disgo's listeners, and Hearth registers none.
+	// Every other event updates the cache first, so that a module woken
+	// by it finds the cache up to date (a guild's roles and channels on
+	// GuildJoined).
 	if _, ok := ev.(gateway.EventInteractionCreate); ok {
 		rt.intake(shard, t, seq, ev)
-		rt.discord.EventManager.HandleGatewayEvent(shardRef{id: shard}, t, seq, ev)
 		return
 	}
 	rt.discord.EventManager.HandleGatewayEvent(shardRef{id: shard}, t, seq, ev)

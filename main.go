@@ -89,6 +89,7 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 		newConfigCommand(getenv),
 		newCommandsCommand(loadWithToken),
 		newLoadtestCommand(load),
+		newDataCommand(loadWithToken),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "hearth", version)
 		}},

@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/disgoorg/snowflake/v2"
+	"go.uber.org/zap"
+)
+
+// UserData is everything the modules hold about one person, as their
+// ExportUser returned it, by module ID.
+type UserData struct {
+	User     snowflake.ID   `json:"user_id"`
+	Exported time.Time      `json:"exported_at"`
+	Modules  map[string]any `json:"modules"`
+	// Failed names each module whose export failed, and why: the others
+	// are still in Modules.
+	Failed map[string]string `json:"failed,omitempty"`
+}
+
+// Erasure is what DeleteUser did: the modules that erased the person's
+// data, and those that failed, with why.
+type Erasure struct {
+	User   snowflake.ID      `json:"user_id"`
+	Erased []string          `json:"erased"`
+	Failed map[string]string `json:"failed,omitempty"`
+}
+
+// errNotReady is returned while the modules are still starting.
+var errNotReady = errors.New("bot: still starting; try again once /readyz says ready")
+
+// ExportUser asks every running module that holds personal data for what
+// it holds about user. A module that fails or panics is listed in
+// Failed; the others' exports are kept.
+func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData, error) {
+	out := UserData{User: user, Exported: time.Now().UTC(), Modules: map[string]any{}}
+	if !rt.readyOnce.Load() {
+		return out, errNotReady
+	}
+	for _, ms := range rt.personalModules() {
+		var data any
+		err := rt.guard(ms, "ExportUser", func() (err error) {
+			data, err = ms.m.(PersonalData).ExportUser(ctx, user)
+			return err
+		})
+		if err != nil {
+			if out.Failed == nil {
+				out.Failed = map[string]string{}
+			}
+			out.Failed[ms.m.ID()] = err.Error()
+			continue
+		}
+		out.Modules[ms.m.ID()] = data
+	}
+	return out, nil
+}
+
+// DeleteUser asks every running module that holds personal data to erase
+// what it holds about user. One module failing does not stop the others;
+// each failure is in Failed, and the error says how many failed.
+func (rt *Runtime) DeleteUser(ctx context.Context, user snowflake.ID) (Erasure, error) {
+	out := Erasure{User: user, Erased: []string{}}
+	if !rt.readyOnce.Load() {
+		return out, errNotReady
+	}
+	for _, ms := range rt.personalModules() {
+		err := rt.guard(ms, "DeleteUser", func() error { return ms.m.(PersonalData).DeleteUser(ctx, user) })
+		if err != nil {
+			if out.Failed == nil {
+				out.Failed = map[string]string{}
+			}
+			out.Failed[ms.m.ID()] = err.Error()
+			continue
+		}
+		out.Erased = append(out.Erased, ms.m.ID())
+	}
+	if len(out.Failed) > 0 {
+		return out, fmt.Errorf("bot: %d of %d modules could not erase user %d", len(out.Failed), len(out.Failed)+len(out.Erased), user)
+	}
+	rt.log.Info("personal data erased", zap.Uint64("user_id", uint64(user)), zap.Strings("modules", out.Erased))
+	return out, nil
+}
+
+// personalModules lists the modules that run and hold personal data, in
+// start order.
+func (rt *Runtime) personalModules() []*moduleState {
+	var out []*moduleState
+	for _, ms := range rt.modules {
+		if _, ok := ms.m.(PersonalData); ok && ms.inited {
+			out = append(out, ms)
+		}
+	}
+	return out
+}
+
+// guard calls one of a module's methods, turning a panic into an error
+// (logged with its stack) so that it reaches no other module.
+func (rt *Runtime) guard(ms *moduleState, method string, call func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ms.host.log.Error(method+" panicked", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			err = fmt.Errorf("%s panicked: %v", method, p)
+		}
+	}()
+	return call()
+}

@@ -50,7 +50,7 @@ bench: ## benchmarks: every package's, then the REST limiter's workloads (a)-(d)
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkWorkload$$' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkWorkload$$' -benchtime 1x -timeout 30m ./ratelimit/
 
-bench-peers: ## Hearth, discord.js v14 and disgo side by side under the same emulator load (needs Node.js 20+ and npm; about 15 minutes)
+bench-peers: ## Hearth, discord.js v14 and disgo side by side under the same emulator load (needs Node.js 20+ and npm; about 15 minutes; ARGS="-runs 3" for the medians of docs/benchmarks.md, about 45)
 	mkdir -p bench-peers.out
 	$(GO) run ./bench/compare -json bench-peers.out/peers.json -plots bench-peers.out -plot bench-peers.out/peers.png $(ARGS)
 

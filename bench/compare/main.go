@@ -201,6 +201,8 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 				if err != nil {
 					return nil, fmt.Errorf("%s: ramp at %.0f/s: %w", targets[i].name, rate, err)
 				}
+				fmt.Fprintf(log, "  p99 %.1f ms, CPU %.0f µs an interaction, %.1f%% late or failed\n",
+					float64(rep.P99)/float64(time.Millisecond), float64(rep.CPUPerCall)/float64(time.Microsecond), 100*rep.ErrorRate())
 				return rep, nil
 			})
 			if err != nil {

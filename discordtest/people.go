@@ -438,6 +438,40 @@ func (s *Server) RemoveBotFromGuild(guild Snowflake) error {
 	return nil
 }
 
+// AddBotBack adds the bot again to a guild it was removed from, as the
+// owner inviting it anew: the bot is a member again, joined now, with a
+// new managed role at the bottom of the list (position 1) that has
+// WithBotPermissions' permissions; the overwrites the old role had are
+// gone, as on Discord. GUILD_CREATE (intent GUILDS) goes to the guild's
+// shard, REST on the guild answers again, and the audit log records the
+// bot's addition by the owner.
+func (s *Server) AddBotBack(guild Snowflake) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.liveGuild(guild)
+	if err != nil {
+		return fmt.Errorf("discordtest: AddBotBack: %w", err)
+	}
+	w := s.world
+	if w.botMember(g) != nil {
+		return fmt.Errorf("discordtest: AddBotBack: the bot is already in guild %s", guild)
+	}
+	role := &Role{ID: w.newID(), Name: s.opts.botName, Position: 1, Managed: true, BotID: w.bot.ID, Permissions: s.opts.botPermissions}
+	for _, r := range g.Roles {
+		if r.ID != g.ID {
+			r.Position++
+		}
+	}
+	g.Roles = append(g.Roles, role)
+	g.orderRoles(nil)
+	now := s.clock.Now()
+	g.BotJoinedAt = now
+	g.addMember(&Member{User: w.bot, Roles: []Snowflake{role.ID}, JoinedAt: now})
+	s.emit(g.ID, "GUILD_CREATE", intentGuilds, w.gatewayGuildJSON(g, defaultLargeThreshold))
+	s.addAudit(g, AuditBotAdd, g.OwnerID, w.bot.ID, "")
+	return nil
+}
+
 // GuildOutage starts (down true) or ends an outage of a guild the bot is
 // in. Going down sends GUILD_DELETE {id, unavailable: true} and REST on
 // the guild answers 10004 (10003 for its channels) until it is back;

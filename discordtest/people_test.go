@@ -282,6 +282,54 @@ func TestRemovedBotLosesItsMemberAndRole(t *testing.T) {
 	}
 }
 
+func TestBotAddedBackGetsTheGuildAndANewRole(t *testing.T) {
+	srv, _ := newGuildServer(t)
+	g := srv.Guilds()[0]
+	oldRole := g.Role(srv.BotUser().Username)
+	b := connectRawBot(t, srv, guildTestIntents)
+	waitMatch(b, "GUILD_CREATE", hasID(g.ID)) // the one after READY
+	if err := srv.AddBotBack(g.ID); err == nil {
+		t.Fatal("AddBotBack while the bot is in the guild: got no error")
+	}
+	if err := srv.RemoveBotFromGuild(g.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.Wait("GUILD_DELETE")
+	if err := srv.AddBotBack(g.ID); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		ID    Snowflake `json:"id"`
+		Roles []struct {
+			ID       Snowflake `json:"id"`
+			Position int       `json:"position"`
+			Managed  bool      `json:"managed"`
+		} `json:"roles"`
+	}
+	_ = json.Unmarshal(waitMatch(b, "GUILD_CREATE", hasID(g.ID)), &back)
+	after, _ := srv.Guild(g.ID)
+	role := after.Role(srv.BotUser().Username)
+	if !after.BotPresent || role.ID == 0 || role.ID == oldRole.ID || role.Position != 1 {
+		t.Fatalf("after AddBotBack: bot present %v, role %+v; want the bot back with a new role at position 1 (the old was %d)", after.BotPresent, role, oldRole.ID)
+	}
+	if len(back.Roles) != len(g.Roles) {
+		t.Errorf("GUILD_CREATE lists %d roles; want %d, the new managed role among them", len(back.Roles), len(g.Roles))
+	}
+	for _, ch := range after.Channels {
+		for _, o := range ch.Overwrites {
+			if o.ID == oldRole.ID || o.ID == role.ID {
+				t.Errorf("#%s keeps an overwrite for the bot's role; want the old role's gone and none for the new", ch.Name)
+			}
+		}
+	}
+	if a := after.Audit[len(after.Audit)-1]; a.ActionType != AuditBotAdd || a.UserID != g.OwnerID || a.TargetID != srv.BotUser().ID {
+		t.Errorf("audit: got %+v; want the owner adding the bot", a)
+	}
+	if status, body, _ := api(t, srv, "GET", "/guilds/"+g.ID.String(), nil); status != 200 {
+		t.Fatalf("GET guild once back: got %d %s; want 200", status, body)
+	}
+}
+
 func TestGuildOutageEndsWithAFullGuildCreate(t *testing.T) {
 	srv, _ := newGuildServer(t)
 	g := srv.Guilds()[0]

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ func newLoadtestCommand(load func() (config.Config, error)) *cobra.Command {
 		asJSON     bool
 		plotFile   string
 		moderation bool
+		botEnv     []string
 	)
 	cmd := &cobra.Command{
 		Use:   "loadtest",
@@ -37,7 +39,8 @@ The emulator and the load generator share the machine with the bot: on a small V
 good part of its CPU, so the figures are what the bot sustains next to them.`,
 		Example: `  hearth loadtest --guilds 100 --members 500 --rate 500 --duration 30s
   hearth loadtest --rate 2000 --messages 5000 --spam 0.1 --json > report.json
-  hearth loadtest --rate 1000 --profile profiles/ --plot run.png`,
+  hearth loadtest --rate 1000 --profile profiles/ --plot run.png
+  hearth loadtest --rate 3000 --bot-env GOGC=200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := load()
@@ -47,6 +50,11 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 			if moderation {
 				opts.Setup = append(loadtest.ModerationSetup(), opts.Setup...)
 			}
+			for _, kv := range botEnv {
+				if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+					return fmt.Errorf("--bot-env %q: want NAME=VALUE, such as GOGC=200", kv)
+				}
+			}
 			opts.SLO = loadtest.SLO{P95: cfg.Loadtest.SLOP95, MaxErrorRate: cfg.Loadtest.SLOErrorPercent / 100}
 			self, err := os.Executable()
 			if err != nil {
@@ -55,7 +63,7 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 			if !asJSON {
 				opts.Progress = cmd.ErrOrStderr()
 			}
-			rep, err := loadtest.Run(cmd.Context(), opts, loadtest.Hearth{Binary: self, Pprof: opts.ProfileDir != ""})
+			rep, err := loadtest.Run(cmd.Context(), opts, loadtest.Hearth{Binary: self, Pprof: opts.ProfileDir != "", Env: botEnv})
 			if err != nil {
 				return err
 			}
@@ -91,6 +99,7 @@ good part of its CPU, so the figures are what the bot sustains next to them.`,
 	f.IntVar(&opts.Shards, "shards", 1, "shards the emulator recommends")
 	f.BoolVar(&moderation, "moderation", false, "turn on automod's message rules and the logs module in every guild first")
 	f.StringArrayVar(&opts.Setup, "setup", nil, "a command line every guild's owner runs before the load, such as \"/settings set module:logs key:channel value:{#mod-log}\" (repeatable)")
+	f.StringArrayVar(&botEnv, "bot-env", nil, "NAME=VALUE added to the bot's environment only, such as GOGC=200 or GOMAXPROCS=2 (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (no progress bar)")
 	f.StringVar(&opts.ProfileDir, "profile", "", "write the bot's cpu.pprof and heap.pprof to this folder")
 	f.StringVar(&plotFile, "plot", "", "draw latency and throughput over time to this PNG file")

@@ -54,3 +54,18 @@ func TestLoadtestRunsTheBotAsAChildProcessAndJudgesTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLoadtestBotEnvReachesTheBot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the bot as a child process")
+	}
+	t.Setenv(asBinary, "1")
+	opts := loadtest.Options{Guilds: 1, Members: 4, Rate: 1, Duration: time.Second}
+	_, err := loadtest.Run(context.Background(), opts, loadtest.Hearth{Binary: os.Args[0], Env: []string{"HEARTH_PIPELINE_CORES=many"}})
+	if err == nil || !strings.Contains(err.Error(), "HEARTH_PIPELINE_CORES") {
+		t.Fatalf("got %v; want the bot to refuse the variable it was given", err)
+	}
+	if _, err := run(t, nil, "loadtest", "--bot-env", "GOGC"); err == nil || !strings.Contains(err.Error(), `--bot-env "GOGC": want NAME=VALUE`) {
+		t.Fatalf("--bot-env without =: got %v; want it refused", err)
+	}
+}

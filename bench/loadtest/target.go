@@ -138,6 +138,9 @@ type Hearth struct {
 	Pprof bool
 	// LargeThreshold is discord.large_threshold (0: Hearth's default).
 	LargeThreshold int
+	// Env is added to the bot's environment only (GOGC=200, say), not to
+	// the emulator's and the load generator's, which run here.
+	Env []string
 }
 
 // Name returns "hearth".
@@ -174,7 +177,7 @@ log:
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, h.Binary, "run", "--config", path)
-	cmd.Env = append(os.Environ(), "HEARTH_TOKEN="+emu.Token)
+	cmd.Env = append(append(os.Environ(), h.Env...), "HEARTH_TOKEN="+emu.Token)
 	tail := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = tail, tail
 	p, err := start(cmd, tail)

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -164,14 +165,15 @@ func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logge
 			_ = srv.Shutdown(c)
 		}()
 	}
-	defer sizeCores(ctx, cfg.Pipeline.Cores, log)()
+	defer sizeCores(ctx, cfg.Pipeline.Cores, log, rt.Registerer())()
 	return rt.Run(ctx)
 }
 
 // sizeCores applies pipeline.cores: a count sets GOMAXPROCS; auto runs a
 // procs.Governor until the returned function is called, unless the
-// GOMAXPROCS variable has already set the count.
-func sizeCores(ctx context.Context, cores int, log *zap.Logger) (stop func()) {
+// GOMAXPROCS variable has already set the count. The governor's moves
+// are counted in reg as hearth_cores_changes_total.
+func sizeCores(ctx context.Context, cores int, log *zap.Logger, reg prometheus.Registerer) (stop func()) {
 	if cores >= 1 {
 		runtime.GOMAXPROCS(cores)
 		return func() {}
@@ -184,7 +186,13 @@ func sizeCores(ctx context.Context, cores int, log *zap.Logger) (stop func()) {
 	// which Go keeps up to date unless GOMAXPROCS is called: giving every P
 	// back restores the default, and with it those updates.
 	all := runtime.GOMAXPROCS(0)
+	moves := prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_cores_changes_total",
+		Help: "How many times pipeline.cores: auto moved the bot between one core and every core."})
+	if err := reg.Register(moves); err != nil {
+		log.Warn("cores changes are not counted", zap.Error(err))
+	}
 	set := func(n int) {
+		moves.Inc()
 		if n == all {
 			runtime.SetDefaultGOMAXPROCS()
 			return

@@ -39,6 +39,9 @@ func TestLoadtestRunsTheBotAsAChildProcessAndJudgesTheRun(t *testing.T) {
 	if rep.P50 <= 0 || rep.P99 < rep.P50 || rep.CPU <= 0 || rep.PeakRSS <= 0 || rep.DBBytes <= 0 || rep.RESTCalls < rep.Answered {
 		t.Fatalf("implausible figures: %+v", rep)
 	}
+	if os.Getenv("GOMAXPROCS") == "" && rep.CoreChanges < 0 {
+		t.Errorf("core changes %d; want a count read from the bot's metrics (pipeline.cores is auto)", rep.CoreChanges)
+	}
 	if rep.MessagesSent < 20 || rep.MessagesPerSecond <= 0 {
 		t.Fatalf("messages: sent %d, processed %.1f/s; want about 40 sent and a rate read from the bot's metrics", rep.MessagesSent, rep.MessagesPerSecond)
 	}

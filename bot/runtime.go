@@ -19,6 +19,7 @@ import (
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/hearthbot/hearth/bot/bus"
@@ -207,6 +208,10 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 
 // Metrics is the registry served on /metrics.
 func (rt *Runtime) Metrics() http.Handler { return metricsHandler(rt.metrics) }
+
+// Registerer adds process-level metrics to the ones /metrics serves (the
+// cores the process runs on, say, which main sizes).
+func (rt *Runtime) Registerer() prometheus.Registerer { return rt.metrics.reg }
 
 // moduleLog is the logger named for a module: the one its Host has, made
 // once at Init (the pipeline asks for it on every interaction).

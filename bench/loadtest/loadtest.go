@@ -160,8 +160,12 @@ type Report struct {
 
 	CPU        time.Duration `json:"cpu_ns"`
 	CPUPerCall time.Duration `json:"cpu_per_interaction_ns"`
-	PeakRSS    int64         `json:"peak_rss_bytes"`
-	DBBytes    int64         `json:"db_bytes"`
+	// CoreChanges counts the moves between one core and every core that
+	// pipeline.cores: auto made during the load (Hearth only; -1 when
+	// unknown).
+	CoreChanges int   `json:"core_changes"`
+	PeakRSS     int64 `json:"peak_rss_bytes"`
+	DBBytes     int64 `json:"db_bytes"`
 
 	SLO     SLO      `json:"slo"`
 	Pass    bool     `json:"pass"`
@@ -251,11 +255,12 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		sleepCtx(ctx, 200*time.Millisecond) // the warm-up's last answers
 	}
 	cpuBefore, _ := readUsage(proc.PID())
-	var deliveredBefore, shedBefore float64
+	var deliveredBefore, shedBefore, movesBefore float64
 	if proc.admin != "" {
 		if m, err := scrape(proc.admin); err == nil {
 			deliveredBefore = m.min("hearth_bus_delivered_total", map[string]string{"topic": "message.created"})
 			shedBefore = m.sum("hearth_interactions_shed_total", nil)
+			movesBefore = m.sum("hearth_cores_changes_total", nil)
 		}
 	}
 	start := time.Now()
@@ -299,10 +304,13 @@ func Run(ctx context.Context, opts Options, target Target) (*Report, error) {
 		rep.CPUPerCall = rep.CPU / time.Duration(rep.Answered)
 	}
 	rep.PeakRSS = cpuAfter.PeakRSS
-	rep.MessagesPerSecond = -1
+	rep.MessagesPerSecond, rep.CoreChanges = -1, -1
 	if proc.admin != "" {
 		if m, err := scrape(proc.admin); err == nil {
 			rep.BusDrops = int64(m.sum("hearth_bus_dropped_total", nil))
+			if _, ok := m["hearth_cores_changes_total"]; ok {
+				rep.CoreChanges = int(m.sum("hearth_cores_changes_total", nil) - movesBefore)
+			}
 			// A shed interaction got a "busy" reply in time: answered for
 			// Discord, failed for the person.
 			rep.Shed = int(m.sum("hearth_interactions_shed_total", nil) - shedBefore)

@@ -18,6 +18,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.MessagesPerSecond >= 0 {
 		msgs = fmt.Sprintf("%d (%.0f/s)", r.MessagesProcessed, r.MessagesPerSecond)
 	}
+	cores := "cores unchanged"
+	switch {
+	case r.CoreChanges < 0:
+		cores = "core changes n/a"
+	case r.CoreChanges > 0:
+		cores = fmt.Sprintf("moved between one core and every core %d times", r.CoreChanges)
+	}
 	_, err := fmt.Fprintf(w, `%s: %d guilds × %d members, %d shard(s), %.0f interactions/s for %.1f s
   ready after       %s (RSS at rest %s)
   interactions      %d sent, %d answered, %d late (over 3 s), %d failed (%d shed: "busy")  (%.2f%% errors)
@@ -25,7 +32,7 @@ func (r *Report) WriteText(w io.Writer) error {
   latency           p50 %s  p95 %s  p99 %s  max %s  (dispatch to callback)
   messages          %d sent, %s handled by the slowest module (the bot's own replies too), %d bus drops
   REST              %d calls, %d answered 429
-  CPU               %.2f s (%s per interaction)
+  CPU               %.2f s (%s per interaction), %s
   memory            peak RSS %s
   database          %s
   verdict           %s: %s
@@ -36,7 +43,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max),
 		r.MessagesSent, msgs, r.BusDrops,
 		r.RESTCalls, r.REST429s,
-		r.CPU.Seconds(), r.CPUPerCall.Round(time.Microsecond),
+		r.CPU.Seconds(), r.CPUPerCall.Round(time.Microsecond), cores,
 		mib(r.PeakRSS),
 		mib(r.DBBytes),
 		verdict, joinVerdict(r.Verdict))

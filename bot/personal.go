@@ -9,37 +9,51 @@ import (
 
 	"github.com/disgoorg/snowflake/v2"
 	"go.uber.org/zap"
+
+	"github.com/hearthbot/hearth/store"
 )
 
-// UserData is everything the modules hold about one person, as their
-// ExportUser returned it, by module ID.
+// UserData is everything the bot holds about one person: the host's own
+// records (the guild settings they changed) and what each module's
+// ExportUser returned, by module ID.
 type UserData struct {
-	User     snowflake.ID   `json:"user_id"`
-	Exported time.Time      `json:"exported_at"`
-	Modules  map[string]any `json:"modules"`
-	// Failed names each module whose export failed, and why: the others
-	// are still in Modules.
+	User            snowflake.ID     `json:"user_id"`
+	Exported        time.Time        `json:"exported_at"`
+	SettingsChanges store.UserExport `json:"settings_changes"`
+	Modules         map[string]any   `json:"modules"`
+	// Failed names each module whose export failed, and why ("settings"
+	// for the host's own records): the others are still here.
 	Failed map[string]string `json:"failed,omitempty"`
 }
 
-// Erasure is what DeleteUser did: the modules that erased the person's
-// data, and those that failed, with why.
+// Erasure is what DeleteUser did: how many of the host's settings
+// records it anonymised, the modules that erased the person's data, and
+// those that failed, with why ("settings" for the host's own records).
 type Erasure struct {
-	User   snowflake.ID      `json:"user_id"`
-	Erased []string          `json:"erased"`
-	Failed map[string]string `json:"failed,omitempty"`
+	User               snowflake.ID      `json:"user_id"`
+	SettingsAnonymised int64             `json:"settings_changes_anonymised"`
+	Erased             []string          `json:"erased"`
+	Failed             map[string]string `json:"failed,omitempty"`
 }
 
 // errNotReady is returned while the modules are still starting.
 var errNotReady = errors.New("bot: still starting; try again once /readyz says ready")
 
-// ExportUser asks every running module that holds personal data for what
-// it holds about user. A module that fails or panics is listed in
+// ExportUser returns the host's records of user (the guild settings they
+// changed) and asks every running module that holds personal data for
+// what it holds about them. A module that fails or panics is listed in
 // Failed; the others' exports are kept.
 func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData, error) {
 	out := UserData{User: user, Exported: time.Now().UTC(), Modules: map[string]any{}}
 	if !rt.readyOnce.Load() {
 		return out, errNotReady
+	}
+	if rt.store != nil {
+		changes, err := rt.store.ExportSettingsChanges(ctx, uint64(user))
+		if err != nil {
+			out.Failed = map[string]string{"settings": err.Error()}
+		}
+		out.SettingsChanges = changes
 	}
 	for _, ms := range rt.personalModules() {
 		var data any
@@ -59,13 +73,22 @@ func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData,
 	return out, nil
 }
 
-// DeleteUser asks every running module that holds personal data to erase
-// what it holds about user. One module failing does not stop the others;
-// each failure is in Failed, and the error says how many failed.
+// DeleteUser anonymises the host's records of user (the settings changes
+// stay, without their ID and reasons) and asks every running module that
+// holds personal data to erase what it holds about them. One failing does
+// not stop the others; each failure is in Failed, and the error says how
+// many failed.
 func (rt *Runtime) DeleteUser(ctx context.Context, user snowflake.ID) (Erasure, error) {
 	out := Erasure{User: user, Erased: []string{}}
 	if !rt.readyOnce.Load() {
 		return out, errNotReady
+	}
+	if rt.store != nil {
+		n, err := rt.store.ForgetSettingsChanges(ctx, uint64(user))
+		if err != nil {
+			out.Failed = map[string]string{"settings": err.Error()}
+		}
+		out.SettingsAnonymised = n
 	}
 	for _, ms := range rt.personalModules() {
 		err := rt.guard(ms, "DeleteUser", func() error { return ms.m.(PersonalData).DeleteUser(ctx, user) })
@@ -79,7 +102,7 @@ func (rt *Runtime) DeleteUser(ctx context.Context, user snowflake.ID) (Erasure, 
 		out.Erased = append(out.Erased, ms.m.ID())
 	}
 	if len(out.Failed) > 0 {
-		return out, fmt.Errorf("bot: %d of %d modules could not erase user %d", len(out.Failed), len(out.Failed)+len(out.Erased), user)
+		return out, fmt.Errorf("bot: user %d: %d parts could not be erased (see failed)", user, len(out.Failed))
 	}
 	rt.log.Info("personal data erased", zap.Uint64("user_id", uint64(user)), zap.Strings("modules", out.Erased))
 	return out, nil

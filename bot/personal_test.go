@@ -15,6 +15,7 @@ import (
 
 	"github.com/hearthbot/hearth/bot"
 	"github.com/hearthbot/hearth/bot/bottest"
+	"github.com/hearthbot/hearth/store"
 )
 
 // personalModule holds one note per user, and can be told to fail.
@@ -61,6 +62,9 @@ func TestPersonalDataIsExportedAndErasedAcrossModules(t *testing.T) {
 	srv := httptest.NewServer(h.Runtime.AdminHandler())
 	defer srv.Close()
 	key := bot.AdminKey(h.Emulator.Token())
+	if _, err := h.Store.PutGuildSettings(context.Background(), 42, "notes", []byte(`{"on":true}`), store.Actor{UserID: uint64(user), Reason: "tidying up"}); err != nil {
+		t.Fatal(err)
+	}
 	do := func(method, path, key string) (int, string) {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)
 		if key != "" {
@@ -93,6 +97,9 @@ func TestPersonalDataIsExportedAndErasedAcrossModules(t *testing.T) {
 	if export.User != user || !strings.Contains(body, `"likes cats"`) || strings.Contains(body, `"other"`) {
 		t.Errorf("export: %s; want the user's note and no one else's", body)
 	}
+	if h := export.SettingsChanges["guild_settings_history"]; len(h) != 1 || h[0]["reason"] != "tidying up" {
+		t.Errorf("export: settings changes %v; want the one the user made, with its reason", export.SettingsChanges)
+	}
 	if _, ok := export.Modules["plain"]; ok || export.Failed["broken"] != "table locked" || len(export.Modules) != 1 {
 		t.Errorf("export: modules %v, failed %v; want notes exported, broken's failure named, plain not asked", export.Modules, export.Failed)
 	}
@@ -101,6 +108,9 @@ func TestPersonalDataIsExportedAndErasedAcrossModules(t *testing.T) {
 	var erased bot.Erasure
 	if err := json.Unmarshal([]byte(body), &erased); code != http.StatusInternalServerError || err != nil {
 		t.Fatalf("erase with a module panicking: got %d %q (%v); want 500 and what was done", code, body, err)
+	}
+	if erased.SettingsAnonymised != 2 {
+		t.Errorf("erase: %d settings records anonymised; want 2 (the change and the settings last changed)", erased.SettingsAnonymised)
 	}
 	if len(erased.Erased) != 1 || erased.Erased[0] != "notes" || !strings.Contains(erased.Failed["broken"], "DeleteUser panicked: index out of range") {
 		t.Errorf("erase: %+v; want notes erased and broken's panic named", erased)

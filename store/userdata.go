@@ -169,3 +169,46 @@ func userQueries(t UserTable) (export, del string, err error) {
 	return `SELECT * FROM ` + table + ` WHERE ` + col + ` = ?`,
 		`DELETE FROM ` + table + ` WHERE ` + col + ` = ?`, nil
 }
+
+// settingsUserTables are the host's own tables that name a person: who
+// last changed a guild's settings, and who made each change in the
+// history.
+func settingsUserTables() []UserTable {
+	return []UserTable{
+		{Table: "guild_settings", UserColumn: "updated_by", Snowflakes: []string{"guild_id"}},
+		{Table: "guild_settings_history", UserColumn: "actor_id", Snowflakes: []string{"guild_id"}},
+	}
+}
+
+// ExportSettingsChanges returns the host's own personal data about user:
+// the settings they changed last, and every change they made, in every
+// guild (modules export theirs).
+func (s *Store) ExportSettingsChanges(ctx context.Context, user uint64) (UserExport, error) {
+	return s.ExportUser(ctx, user, settingsUserTables()...)
+}
+
+// ForgetSettingsChanges anonymises the settings changes user made: their
+// ID becomes 0, as for a change by the bot or an operator, and the
+// reasons they gave are dropped. The changes stay: the history and
+// revert need them. It returns how many rows it changed.
+func (s *Store) ForgetSettingsChanges(ctx context.Context, user uint64) (int64, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`UPDATE guild_settings SET updated_by = 0 WHERE updated_by = ?`,
+			`UPDATE guild_settings_history SET actor_id = 0, reason = '' WHERE actor_id = ?`,
+		} {
+			res, err := tx.ExecContext(ctx, q, Snowflake(user))
+			if err != nil {
+				return err
+			}
+			c, _ := res.RowsAffected()
+			n += c
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: forget settings changes: %w", err)
+	}
+	return n, nil
+}

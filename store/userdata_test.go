@@ -84,3 +84,52 @@ func TestExportAndDeleteUser(t *testing.T) {
 		t.Error("ExportUser with a bad table name: got nil; want an error")
 	}
 }
+
+func TestSettingsChangesAreExportedThenAnonymised(t *testing.T) {
+	s := openTest(t)
+	set := newDemoSettings(s)
+	ctx := t.Context()
+	const alice, bob, guild = uint64(1<<63 + 5), uint64(81384788765712384), uint64(42)
+	if _, err := set.Put(ctx, guild, demoSettings{Prefix: "a", Limit: 1}, store.Actor{UserID: bob, Reason: "bob's"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Put(ctx, guild, demoSettings{Prefix: "b", Limit: 2}, store.Actor{UserID: alice, Reason: "alice's reason"}); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := s.ExportSettingsChanges(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, last := exp["guild_settings_history"], exp["guild_settings"]
+	if len(hist) != 1 || hist[0]["reason"] != "alice's reason" || hist[0]["guild_id"] != "42" || len(last) != 1 {
+		t.Fatalf("export: %v; want alice's one change, with its reason, and the settings she changed last", exp)
+	}
+	n, err := s.ForgetSettingsChanges(ctx, alice)
+	if err != nil || n != 2 {
+		t.Fatalf("forget: %d rows, %v; want 2 (her change and the settings she changed last)", n, err)
+	}
+	if exp, _ := s.ExportSettingsChanges(ctx, alice); len(exp["guild_settings_history"])+len(exp["guild_settings"]) != 0 {
+		t.Fatalf("after forgetting: %v; want nothing left under her ID", exp)
+	}
+	history, err := s.SettingsHistory(ctx, guild, "", 0, 0)
+	if err != nil || len(history) != 2 {
+		t.Fatalf("history: %d changes, %v; want both kept", len(history), err)
+	}
+	for _, c := range history {
+		switch c.Actor.UserID {
+		case 0:
+			if c.Actor.Reason != "" {
+				t.Errorf("her change kept the reason %q; want it dropped", c.Actor.Reason)
+			}
+		case bob:
+			if c.Actor.Reason != "bob's" {
+				t.Errorf("bob's change lost its reason: %q", c.Actor.Reason)
+			}
+		default:
+			t.Errorf("a change by %d; want 0 (her, anonymised) and bob", c.Actor.UserID)
+		}
+	}
+	if got, err := set.Get(ctx, guild); err != nil || got.Prefix != "b" {
+		t.Errorf("settings after forgetting: %+v, %v; want her change still in force", got, err)
+	}
+}

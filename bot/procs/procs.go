@@ -4,12 +4,12 @@
 // Go's scheduler keeps a P per core. While the bot is mostly waiting for
 // Discord, each event that wakes a goroutine also wakes an idle P's thread
 // to look for more work, and hands goroutines from core to core: with two
-// Ps the bot spent 10-28% more CPU per interaction than with one, at every
-// rate from 1,000 to 7,000 /ping a second (hearth loadtest with GOMAXPROCS
-// 1 and 2, side by side; docs/benchmarks.md). One P costs latency only when the core it runs on is
-// busy, so the Governor watches the process's CPU use and how long
-// runnable goroutines wait for a P, and gives back every P when either
-// says one is not enough.
+// Ps the bot spent 11-27% more CPU per interaction than with one, at every
+// rate from 1,000 to 5,000 /ping a second (hearth loadtest with
+// --bot-env GOMAXPROCS=1 and 2, side by side; docs/benchmarks.md). One P
+// is not enough once the process keeps about a core busy, so the Governor
+// watches the process's CPU use and gives back every P when it reaches
+// that.
 package procs
 
 import (
@@ -19,38 +19,31 @@ import (
 	"go.uber.org/zap"
 )
 
-// Sample is what the Governor reads at the end of each window: running
-// totals since the process started.
+// Sample is what the Governor reads at the end of each window: the
+// process's CPU time so far.
 type Sample struct {
 	// At is when the sample was read.
 	At time.Time
 	// CPU is the process's CPU time, user and system.
 	CPU time.Duration
-	// Runs counts goroutines that became runnable and ran (the runtime
-	// records a sample of them); Slow counts those that waited longer
-	// than SlowRun for a P.
-	Runs, Slow uint64
 }
 
-// SlowRun is how long a runnable goroutine may wait for a P before the
-// wait counts as a sign that one P is not enough.
-const SlowRun = time.Millisecond
-
-// Thresholds of a decision. With one P, a window over raiseBusy of a core,
-// or slowWindows windows in a row with more than raiseSlow of their runs
-// waiting over SlowRun, give back every P. A lone window of waits (a
-// garbage collection's, say) does not: going to every P for it and back
-// 2 s later cost more CPU and no less latency than riding it out (hearth
-// loadtest at 3,000 to 6,000/s, side by side). With every P, calmWindows
-// windows in a row under lowerBusy of a core go back to one. Two Ps spend
-// a sixth to a fifth more CPU on the same work, so lowerBusy with two Ps
-// is about 0.7 of a core with one, under raiseBusy; the calm windows keep
-// a load near the line from switching every window.
+// Thresholds of a decision. With one P, a window over raiseBusy of a core
+// gives back every P. With every P, calmWindows windows in a row under
+// lowerBusy of a core go back to one. Two Ps spend a sixth to a fifth
+// more CPU on the same work, so lowerBusy with two Ps is about 0.7 of a
+// core with one, under raiseBusy; the calm windows keep a load near the
+// line from switching every window.
+//
+// Runnable goroutines waiting over a millisecond for the one P, two
+// windows in a row, used to give back every P too. Near the line that
+// rule moved the bot between one P and two every 2 s or so (4 to 8 times
+// in 10 s at 5,000 /ping a second), and without it the bot spent less
+// CPU at the same p99 there (hearth loadtest at 3,000 to 6,000/s, side by
+// side; docs/benchmarks.md).
 const (
 	raiseBusy   = 0.90
 	lowerBusy   = 0.85
-	raiseSlow   = 0.02
-	slowWindows = 2
 	calmWindows = 8
 )
 
@@ -65,7 +58,6 @@ type Governor struct {
 
 	procs int
 	calm  int // light windows in a row, with every P
-	slow  int // windows in a row with slow runs, with one P
 	last  Sample
 }
 
@@ -128,24 +120,13 @@ func (g *Governor) decide(s Sample) int {
 		return g.procs
 	}
 	busy := float64(s.CPU-prev.CPU) / float64(wall)
-	var slow float64
-	if runs := s.Runs - prev.Runs; runs > 0 {
-		slow = float64(s.Slow-prev.Slow) / float64(runs)
-	}
 	if g.procs == 1 {
-		if slow >= raiseSlow {
-			g.slow++
-		} else {
-			g.slow = 0
-		}
-		if busy >= raiseBusy || g.slow >= slowWindows {
-			g.calm, g.slow = 0, 0
+		if busy >= raiseBusy {
+			g.calm = 0
 			return g.max
 		}
 		return 1
 	}
-	// Only the CPU share decides the way down: with every P, waits come
-	// from the other processes on the machine as much as from the bot.
 	if busy < lowerBusy {
 		g.calm++
 	} else {

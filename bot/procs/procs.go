@@ -30,14 +30,14 @@ type Sample struct {
 
 // Thresholds of a decision. With one P, a window over raiseBusy of a core
 // gives back every P. With every P, calmWindows windows in a row under
-// lowerBusy of a core go back to one. Two Ps spend a sixth to a fifth
-// more CPU on the same work, so lowerBusy with two Ps is about 0.7 of a
-// core with one, under raiseBusy; the calm windows keep a load near the
-// line from switching every window.
+// lowerBusy of a core go back to one. Two Ps spend 11-27% more CPU on
+// the same work, so lowerBusy with two Ps is about 0.7 of a core with
+// one, under raiseBusy; the calm windows keep a load near the line from
+// switching every window.
 //
 // Runnable goroutines waiting over a millisecond for the one P, two
 // windows in a row, used to give back every P too. Near the line that
-// rule moved the bot between one P and two every 2 s or so (4 to 8 times
+// rule moved the bot between one P and two every 2 s or so (3 to 8 times
 // in 10 s at 5,000 /ping a second), and without it the bot spent less
 // CPU at the same p99 there (hearth loadtest at 3,000 to 6,000/s, side by
 // side; docs/benchmarks.md).

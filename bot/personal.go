@@ -42,7 +42,8 @@ var errNotReady = errors.New("bot: still starting; try again once /readyz says r
 // ExportUser returns the host's records of user (the guild settings they
 // changed) and asks every running module that holds personal data for
 // what it holds about them. A module that fails or panics is listed in
-// Failed; the others' exports are kept.
+// Failed, the others' exports are kept, and the error says how many
+// failed.
 func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData, error) {
 	out := UserData{User: user, Exported: time.Now().UTC(), Modules: map[string]any{}}
 	if !rt.readyOnce.Load() {
@@ -69,6 +70,10 @@ func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData,
 			continue
 		}
 		out.Modules[ms.m.ID()] = data
+	}
+	if len(out.Failed) > 0 {
+		// A partial export does not answer an access request: say so.
+		return out, fmt.Errorf("bot: user %d: %d parts could not be exported (see failed)", user, len(out.Failed))
 	}
 	return out, nil
 }

@@ -65,7 +65,7 @@ func (rt *Runtime) eraseGuild(ctx context.Context, g snowflake.ID) error {
 		if !ok || !ms.inited {
 			continue
 		}
-		if err := gd.DeleteGuild(ctx, g); err != nil {
+		if err := ms.call("DeleteGuild", func() error { return gd.DeleteGuild(ctx, g) }); err != nil {
 			return fmt.Errorf("bot: erase guild %d: module %s: %w", g, ms.m.ID(), err)
 		}
 	}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,10 +14,12 @@ import (
 	"github.com/hearthbot/hearth/bot/bottest"
 )
 
-// guildDataModule records the guilds it was asked to erase.
+// guildDataModule records the guilds it was asked to erase, or panics
+// while panics is set.
 type guildDataModule struct {
 	mu     sync.Mutex
 	erased []snowflake.ID
+	panics bool
 }
 
 func (m *guildDataModule) ID() string                            { return "keeper" }
@@ -24,6 +27,9 @@ func (m *guildDataModule) Init(context.Context, *bot.Host) error { return nil }
 func (m *guildDataModule) DeleteGuild(_ context.Context, g snowflake.ID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.panics {
+		panic("disk on fire")
+	}
 	m.erased = append(m.erased, g)
 	return nil
 }
@@ -75,6 +81,18 @@ func TestAGuildThatRemovedTheBotIsErasedAfterTheGracePeriodAndAnOutageIsNot(t *t
 	if on, _ := h.Store.ModuleEnabled(ctx, uint64(gone), "keeper"); on {
 		t.Fatal("the switch was erased within the grace period")
 	}
+	// A module that panics while erasing keeps the guild for the next run
+	// and ends nothing else.
+	m.mu.Lock()
+	m.panics = true
+	m.mu.Unlock()
+	if erased, err := h.Runtime.EraseDepartedGuilds(ctx, time.Now().Add(31*24*time.Hour)); err == nil ||
+		!strings.Contains(err.Error(), "module keeper: DeleteGuild panicked: disk on fire") || len(erased) != 0 {
+		t.Fatalf("with the module panicking: erased %v, %v; want nothing erased and the panic named", erased, err)
+	}
+	m.mu.Lock()
+	m.panics = false
+	m.mu.Unlock()
 	erased, err := h.Runtime.EraseDepartedGuilds(ctx, time.Now().Add(31*24*time.Hour))
 	if err != nil || !slices.Equal(erased, []snowflake.ID{snowflake.ID(gone)}) {
 		t.Fatalf("after the grace period: erased %v, %v; want the guild that removed the bot", erased, err)

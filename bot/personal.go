@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/disgoorg/snowflake/v2"
@@ -45,32 +44,24 @@ var errNotReady = errors.New("bot: still starting; try again once /readyz says r
 // Failed, the others' exports are kept, and the error says how many
 // failed.
 func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData, error) {
-	out := UserData{User: user, Exported: time.Now().UTC(), Modules: map[string]any{}}
+	out := UserData{User: user, Exported: time.Now().UTC(), Modules: map[string]any{}, Failed: map[string]string{}}
 	if !rt.readyOnce.Load() {
 		return out, errNotReady
 	}
 	if rt.store != nil {
 		changes, err := rt.store.ExportSettingsChanges(ctx, uint64(user))
 		if err != nil {
-			out.Failed = map[string]string{"settings": err.Error()}
+			out.Failed[settingsPart] = err.Error()
 		}
 		out.SettingsChanges = changes
 	}
-	for _, ms := range rt.personalModules() {
-		var data any
-		err := rt.guard(ms, "ExportUser", func() (err error) {
-			data, err = ms.m.(PersonalData).ExportUser(ctx, user)
-			return err
-		})
-		if err != nil {
-			if out.Failed == nil {
-				out.Failed = map[string]string{}
-			}
-			out.Failed[ms.m.ID()] = err.Error()
-			continue
+	rt.eachPersonal("ExportUser", out.Failed, func(id string, p PersonalData) error {
+		data, err := p.ExportUser(ctx, user)
+		if err == nil {
+			out.Modules[id] = data
 		}
-		out.Modules[ms.m.ID()] = data
-	}
+		return err
+	})
 	if len(out.Failed) > 0 {
 		// A partial export does not answer an access request: say so.
 		return out, fmt.Errorf("bot: user %d: %d parts could not be exported (see failed)", user, len(out.Failed))
@@ -84,28 +75,20 @@ func (rt *Runtime) ExportUser(ctx context.Context, user snowflake.ID) (UserData,
 // not stop the others; each failure is in Failed, and the error says how
 // many failed.
 func (rt *Runtime) DeleteUser(ctx context.Context, user snowflake.ID) (Erasure, error) {
-	out := Erasure{User: user, Erased: []string{}}
+	out := Erasure{User: user, Erased: []string{}, Failed: map[string]string{}}
 	if !rt.readyOnce.Load() {
 		return out, errNotReady
 	}
 	if rt.store != nil {
 		n, err := rt.store.ForgetSettingsChanges(ctx, uint64(user))
 		if err != nil {
-			out.Failed = map[string]string{"settings": err.Error()}
+			out.Failed[settingsPart] = err.Error()
 		}
 		out.SettingsAnonymised = n
 	}
-	for _, ms := range rt.personalModules() {
-		err := rt.guard(ms, "DeleteUser", func() error { return ms.m.(PersonalData).DeleteUser(ctx, user) })
-		if err != nil {
-			if out.Failed == nil {
-				out.Failed = map[string]string{}
-			}
-			out.Failed[ms.m.ID()] = err.Error()
-			continue
-		}
-		out.Erased = append(out.Erased, ms.m.ID())
-	}
+	out.Erased = rt.eachPersonal("DeleteUser", out.Failed, func(_ string, p PersonalData) error {
+		return p.DeleteUser(ctx, user)
+	})
 	if len(out.Failed) > 0 {
 		return out, fmt.Errorf("bot: user %d: %d parts could not be erased (see failed)", user, len(out.Failed))
 	}
@@ -113,26 +96,25 @@ func (rt *Runtime) DeleteUser(ctx context.Context, user snowflake.ID) (Erasure, 
 	return out, nil
 }
 
-// personalModules lists the modules that run and hold personal data, in
-// start order.
-func (rt *Runtime) personalModules() []*moduleState {
-	var out []*moduleState
-	for _, ms := range rt.modules {
-		if _, ok := ms.m.(PersonalData); ok && ms.inited {
-			out = append(out, ms)
-		}
-	}
-	return out
-}
+// settingsPart names the host's own records in Failed.
+const settingsPart = "settings"
 
-// guard calls one of a module's methods, turning a panic into an error
-// (logged with its stack) so that it reaches no other module.
-func (rt *Runtime) guard(ms *moduleState, method string, call func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			ms.host.log.Error(method+" panicked", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-			err = fmt.Errorf("%s panicked: %v", method, p)
+// eachPersonal calls do with every running module that holds personal
+// data, in start order, each call guarded against panics. It records in
+// failed why a module failed, and returns the IDs of those that did not.
+func (rt *Runtime) eachPersonal(method string, failed map[string]string, do func(id string, p PersonalData) error) []string {
+	ok := []string{}
+	for _, ms := range rt.modules {
+		p, holds := ms.m.(PersonalData)
+		if !holds || !ms.inited {
+			continue
 		}
-	}()
-	return call()
+		id := ms.m.ID()
+		if err := ms.call(method, func() error { return do(id, p) }); err != nil {
+			failed[id] = err.Error()
+			continue
+		}
+		ok = append(ok, id)
+	}
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +105,19 @@ type moduleState struct {
 	host    *Host
 	inited  bool
 	skipped bool
+}
+
+// call runs one of the module's methods for the host, turning a panic into
+// an error (logged with its stack) so that it reaches no other module and
+// does not end the process. The pipeline and the bus have their own.
+func (ms *moduleState) call(method string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ms.host.log.Error(method+" panicked", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			err = fmt.Errorf("%s panicked: %v", method, p)
+		}
+	}()
+	return fn()
 }
 
 // New checks the options and builds a Runtime; Run starts it.
@@ -283,7 +297,7 @@ func (rt *Runtime) Run(ctx context.Context) (err error) {
 	}
 	for _, ms := range rt.modules {
 		if s, ok := ms.m.(Starter); ok && ms.inited {
-			if err := s.Start(ctx); err != nil {
+			if err := ms.call("Start", func() error { return s.Start(ctx) }); err != nil {
 				rt.shutdown(context.WithoutCancel(ctx))
 				return fmt.Errorf("bot: start module %q: %w", ms.m.ID(), err)
 			}
@@ -331,7 +345,7 @@ func (rt *Runtime) initModules(ctx context.Context) error {
 		ms := &moduleState{m: m, host: h}
 		rt.modules = append(rt.modules, ms)
 		rt.moduleByID[m.ID()] = ms
-		err := m.Init(ctx, h)
+		err := ms.call("Init", func() error { return m.Init(ctx, h) })
 		if errors.Is(err, ErrSkip) {
 			ms.skipped = true
 			delete(rt.sections, m.ID())
@@ -346,7 +360,7 @@ func (rt *Runtime) initModules(ctx context.Context) error {
 		}
 		ms.inited = true
 		if v, ok := m.(Validator); ok {
-			if err := v.Validate(); err != nil {
+			if err := ms.call("Validate", v.Validate); err != nil {
 				return fmt.Errorf("bot: module %q: invalid configuration: %w", m.ID(), err)
 			}
 		}
@@ -387,7 +401,7 @@ func (rt *Runtime) stopModules(ctx context.Context) {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := s.Stop(sctx); err != nil {
+		if err := ms.call("Stop", func() error { return s.Stop(sctx) }); err != nil {
 			ms.host.log.Error("stop failed", zap.Error(err))
 		}
 		cancel()

@@ -456,14 +456,9 @@ func (s *Server) AddBotBack(guild Snowflake) error {
 	if w.botMember(g) != nil {
 		return fmt.Errorf("discordtest: AddBotBack: the bot is already in guild %s", guild)
 	}
-	role := &Role{ID: w.newID(), Name: s.opts.botName, Position: 1, Managed: true, BotID: w.bot.ID, Permissions: s.opts.botPermissions}
-	for _, r := range g.Roles {
-		if r.ID != g.ID {
-			r.Position++
-		}
-	}
+	role := &Role{ID: w.newID(), Name: s.opts.botName, Managed: true, BotID: w.bot.ID, Permissions: s.opts.botPermissions}
 	g.Roles = append(g.Roles, role)
-	g.orderRoles(nil)
+	g.moveRole(role, 1)
 	now := s.clock.Now()
 	g.BotJoinedAt = now
 	g.addMember(&Member{User: w.bot, Roles: []Snowflake{role.ID}, JoinedAt: now})

@@ -199,7 +199,7 @@ func sizeCores(ctx context.Context, cores int, log *zap.Logger, reg prometheus.R
 		}
 		runtime.GOMAXPROCS(n)
 	}
-	gov := procs.New(all, 250*time.Millisecond, procs.NewReader().Read, set, log.Named("procs"))
+	gov := procs.New(all, 250*time.Millisecond, procs.ReadSelf, set, log.Named("procs"))
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); gov.Run(ctx) }()

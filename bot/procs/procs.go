@@ -57,7 +57,7 @@ type Governor struct {
 	log    *zap.Logger
 
 	procs int
-	calm  int // light windows in a row, with every P
+	calm  int // light windows in a row, with every P (0 with one)
 	last  Sample
 }
 
@@ -122,7 +122,6 @@ func (g *Governor) decide(s Sample) int {
 	busy := float64(s.CPU-prev.CPU) / float64(wall)
 	if g.procs == 1 {
 		if busy >= raiseBusy {
-			g.calm = 0
 			return g.max
 		}
 		return 1

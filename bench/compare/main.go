@@ -136,20 +136,30 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 	for i := range all {
 		all[i] = i
 	}
-	if !f.skipMemory {
-		o := loadtest.Options{Guilds: f.memGuilds, Members: f.memMembers, Duration: time.Second, Settle: f.settle}
-		reps, err := rounds(ctx, f.runs, all, func(i int) (*loadtest.Report, error) {
-			fmt.Fprintf(log, "%s: start-up and memory, %d guilds × %d members\n", targets[i].name, f.memGuilds, f.memMembers)
+	// measure runs target i once with o, saying what it measures and, once
+	// done, the run's figures; Hearth's first run fixes the intents every
+	// peer identifies with.
+	measure := func(what string, o loadtest.Options) func(i int) (*loadtest.Report, error) {
+		return func(i int) (*loadtest.Report, error) {
+			name := targets[i].name
+			fmt.Fprintf(log, "%s: %s\n", name, what)
 			rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
 			if err != nil {
-				return nil, fmt.Errorf("%s: memory run: %w", targets[i].name, err)
+				return nil, fmt.Errorf("%s: %s: %w", name, what, err)
 			}
-			if targets[i].name == "hearth" && intents == 0 {
+			fmt.Fprintf(log, "  p99 %.1f ms, CPU %.0f µs an interaction, %.1f%% late or failed, RSS at rest %d MiB\n",
+				float64(rep.P99)/float64(time.Millisecond), float64(rep.CPUPerCall)/float64(time.Microsecond),
+				100*rep.ErrorRate(), rep.RSSAtRest>>20)
+			if name == "hearth" && intents == 0 {
 				intents = rep.Intents
 				fmt.Fprintf(log, "  the peers identify with Hearth's intents: %d\n", intents)
 			}
 			return rep, nil
-		})
+		}
+	}
+	if !f.skipMemory {
+		o := loadtest.Options{Guilds: f.memGuilds, Members: f.memMembers, Duration: time.Second, Settle: f.settle}
+		reps, err := rounds(ctx, f.runs, all, measure(fmt.Sprintf("start-up and memory, %d guilds × %d members", f.memGuilds, f.memMembers), o))
 		if err != nil {
 			return err
 		}
@@ -163,17 +173,7 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 	if !f.skipOrdinary {
 		o := small
 		o.Rate = f.fixedRate
-		reps, err := rounds(ctx, f.runs, all, func(i int) (*loadtest.Report, error) {
-			fmt.Fprintf(log, "%s: %.0f interactions/s for %s\n", targets[i].name, f.fixedRate, f.duration)
-			rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
-			if err != nil {
-				return nil, fmt.Errorf("%s: fixed-rate run: %w", targets[i].name, err)
-			}
-			if targets[i].name == "hearth" && intents == 0 {
-				intents = rep.Intents
-			}
-			return rep, nil
-		})
+		reps, err := rounds(ctx, f.runs, all, measure(fmt.Sprintf("%.0f interactions/s for %s", f.fixedRate, f.duration), o))
 		if err != nil {
 			return err
 		}
@@ -195,16 +195,7 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 			}
 			o := small
 			o.Rate = rate
-			reps, err := rounds(ctx, f.runs, active, func(i int) (*loadtest.Report, error) {
-				fmt.Fprintf(log, "%s: ramp at %.0f interactions/s\n", targets[i].name, rate)
-				rep, err := loadtest.Run(ctx, o, targets[i].make(intents))
-				if err != nil {
-					return nil, fmt.Errorf("%s: ramp at %.0f/s: %w", targets[i].name, rate, err)
-				}
-				fmt.Fprintf(log, "  p99 %.1f ms, CPU %.0f µs an interaction, %.1f%% late or failed\n",
-					float64(rep.P99)/float64(time.Millisecond), float64(rep.CPUPerCall)/float64(time.Microsecond), 100*rep.ErrorRate())
-				return rep, nil
-			})
+			reps, err := rounds(ctx, f.runs, active, measure(fmt.Sprintf("ramp at %.0f interactions/s", rate), o))
 			if err != nil {
 				return err
 			}

@@ -43,7 +43,10 @@
 // (shown ephemeral); any other error, a panic or a timeout shows
 // "Something went wrong (ref <id>)" and is logged with the same
 // reference and the stack. A panic in one module never reaches another:
-// handlers and bus subscribers recover.
+// handlers and bus subscribers recover, and so does every other call the
+// host makes into a module (Init, Validate, Start, Stop, DeleteGuild,
+// ExportUser, DeleteUser), which then fails as if it had returned
+// "<method> panicked: ...".
 //
 // # Sending
 //

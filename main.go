@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -166,7 +168,23 @@ func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logge
 		}()
 	}
 	defer sizeCores(ctx, cfg.Pipeline.Cores, log, rt.Registerer())()
+	if info, ok := debug.ReadBuildInfo(); ok && !builtWithJSONv2(info) {
+		log.Info("built without GOEXPERIMENT=jsonv2 (make build sets it): start-up and gateway decoding take more CPU")
+	}
 	return rt.Run(ctx)
+}
+
+// builtWithJSONv2 reports whether the binary was built with
+// GOEXPERIMENT=jsonv2, as the Makefile builds it: encoding/json, which
+// disgo reads every gateway frame with, then runs on json v2's faster
+// decoder.
+func builtWithJSONv2(info *debug.BuildInfo) bool {
+	for _, s := range info.Settings {
+		if s.Key == "GOEXPERIMENT" {
+			return slices.Contains(strings.Split(s.Value, ","), "jsonv2")
+		}
+	}
+	return false
 }
 
 // sizeCores applies pipeline.cores: a count sets GOMAXPROCS; auto runs a

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,22 @@ func TestExampleConfigIsValid(t *testing.T) {
 	_ = os.WriteFile(bad, []byte(strings.Replace(string(example), "max_tracked_members: 50000", "max_tracked_members: 5", 1)), 0o600)
 	if _, err := run(t, nil, "config", "validate", bad); err == nil || !strings.Contains(err.Error(), "max_tracked_members") {
 		t.Fatalf("a module value out of range: got %v; want it named", err)
+	}
+}
+
+func TestBuiltWithJSONv2(t *testing.T) {
+	for _, c := range []struct {
+		settings []debug.BuildSetting
+		want     bool
+	}{
+		{nil, false},
+		{[]debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "jsonv2"}}, true},
+		{[]debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}, {Key: "GOEXPERIMENT", Value: "greenteagc,jsonv2"}}, true},
+		{[]debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "nojsonv2"}}, false},
+		{[]debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "greenteagc"}}, false},
+	} {
+		if got := builtWithJSONv2(&debug.BuildInfo{Settings: c.settings}); got != c.want {
+			t.Errorf("builtWithJSONv2(%v) = %v, want %v", c.settings, got, c.want)
+		}
 	}
 }

@@ -147,9 +147,9 @@ func run(ctx context.Context, f flags, out, log io.Writer) error {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", name, what, err)
 			}
-			fmt.Fprintf(log, "  p99 %.1f ms, CPU %.0f µs an interaction, %.1f%% late or failed, RSS at rest %d MiB\n",
+			fmt.Fprintf(log, "  p99 %.1f ms, CPU %.0f µs an interaction, %.1f%% late or failed, RSS at rest %d MiB, ready after %.2f s\n",
 				float64(rep.P99)/float64(time.Millisecond), float64(rep.CPUPerCall)/float64(time.Microsecond),
-				100*rep.ErrorRate(), rep.RSSAtRest>>20)
+				100*rep.ErrorRate(), rep.RSSAtRest>>20, rep.ReadyAfter.Seconds())
 			if name == "hearth" && intents == 0 {
 				intents = rep.Intents
 				fmt.Fprintf(log, "  the peers identify with Hearth's intents: %d\n", intents)
@@ -301,6 +301,18 @@ func medianFigures(reps []*loadtest.Report) *loadtest.Report {
 	return &rep
 }
 
+// hearthExperiment is the GOEXPERIMENT the Makefile builds Hearth with:
+// jsonv2 (json v2 under encoding/json; the Makefile says why) when the Go
+// toolchain knows it, else none.
+func hearthExperiment(ctx context.Context) string {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOEXPERIMENT")
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=jsonv2")
+	if cmd.Run() != nil {
+		return ""
+	}
+	return "jsonv2"
+}
+
 // peer is a target to build and start.
 type peer struct {
 	name string
@@ -315,18 +327,22 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 	}
 	var out []peer
 	built := map[string]string{}
-	build := func(pkg, name string) (string, error) {
-		if p, ok := built[pkg]; ok {
+	// build builds pkg with the given GOEXPERIMENT, whatever the
+	// environment's: Hearth as `make build` builds it, the disgo peer as
+	// a plain `go build` of a disgo bot would.
+	build := func(pkg, name, experiment string) (string, error) {
+		if p, ok := built[pkg+" "+experiment]; ok {
 			return p, nil
 		}
 		bin := filepath.Join(work, name)
-		fmt.Fprintf(log, "building %s\n", pkg)
+		fmt.Fprintf(log, "building %s (GOEXPERIMENT=%s)\n", pkg, experiment)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, log, log
+		cmd.Env = append(os.Environ(), "GOEXPERIMENT="+experiment)
 		if err := cmd.Run(); err != nil {
 			return "", fmt.Errorf("build %s: %w", pkg, err)
 		}
-		built[pkg] = bin
+		built[pkg+" "+experiment] = bin
 		return bin, nil
 	}
 	peerEnv := func(intents uint64, extra ...string) []string {
@@ -338,8 +354,14 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 	}
 	for _, n := range names {
 		switch n = strings.TrimSpace(n); n {
-		case "hearth":
-			bin, err := build(".", "hearth")
+		case "hearth", "hearth-plain":
+			// hearth-plain is Hearth built without the Makefile's
+			// GOEXPERIMENT, to measure what the experiment gives.
+			experiment := hearthExperiment(ctx)
+			if n == "hearth-plain" {
+				experiment = ""
+			}
+			bin, err := build(".", n, experiment)
 			if err != nil {
 				return nil, err
 			}
@@ -360,7 +382,7 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 				return loadtest.Command{Label: n, Argv: []string{"node", "index.js"}, Dir: dir, Env: peerEnv(intents)}
 			}})
 		case "disgo", "disgo-async", "disgo-cache":
-			bin, err := build("./bench/peers/disgo", "peer-disgo")
+			bin, err := build("./bench/peers/disgo", "peer-disgo", "")
 			if err != nil {
 				return nil, err
 			}
@@ -375,7 +397,7 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 				return loadtest.Command{Label: n, Argv: []string{bin}, Env: peerEnv(intents, extra...)}
 			}})
 		default:
-			return nil, fmt.Errorf("-peers: unknown target %q; want hearth, discordjs, disgo, disgo-cache or disgo-async", n)
+			return nil, fmt.Errorf("-peers: unknown target %q; want hearth, hearth-plain, discordjs, disgo, disgo-cache or disgo-async", n)
 		}
 	}
 	return out, nil

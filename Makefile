@@ -6,7 +6,7 @@ FUZZTIME ?= 20s
 # later: the standard library's API and behaviour, a faster decoder). disgo
 # reads every gateway frame with encoding/json's Decoder, which Hearth cannot
 # swap: with v2 under it, a start with 2,500 guilds of 200 members takes about
-# 0.6 s less (docs/benchmarks.md). Every target builds and tests with it when
+# 0.45 s less (docs/benchmarks.md). Every target builds and tests with it when
 # the Go toolchain knows the experiment (asked once, here); a GOEXPERIMENT of
 # your own is kept. A plain `go build` works too, only slower.
 ifeq ($(origin GOEXPERIMENT),undefined)

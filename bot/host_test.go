@@ -572,3 +572,41 @@ func TestRESTLatencyIsMeasuredOnceForManyCallers(t *testing.T) {
 		t.Fatalf("GET /gateway sent %d times for 50 callers; want 1 (the route allows 5 per 5 s)", n)
 	}
 }
+
+// slowStart is a module whose Start waits for release.
+type slowStart struct{ started, release chan struct{} }
+
+func (m *slowStart) ID() string                            { return "slowstart" }
+func (m *slowStart) Init(context.Context, *bot.Host) error { return nil }
+func (m *slowStart) Start(ctx context.Context) error {
+	close(m.started)
+	select {
+	case <-m.release:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func TestStartingUntilTheBotIsReady(t *testing.T) {
+	srv := discordtest.New(t)
+	m := &slowStart{started: make(chan struct{}), release: make(chan struct{})}
+	stop, rt := runRuntime(t, srv, []bot.Module{m}, nil)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-m.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the module was not started within 10 s")
+	}
+	if !rt.Starting() {
+		t.Error("Starting: false while a module is still starting; want true")
+	}
+	close(m.release)
+	waitReady(t, rt)
+	if rt.Starting() {
+		t.Error("Starting: true once ready; want false")
+	}
+}

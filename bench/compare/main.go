@@ -63,7 +63,7 @@ type result struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.peers, "peers", "hearth,discordjs,disgo,disgo-async", "targets to measure, in order")
+	flag.StringVar(&f.peers, "peers", "hearth,discordjs,disgo,disgo-async", "targets to measure, in order (hearth=PATH: a hearth binary built elsewhere)")
 	flag.StringVar(&f.rates, "rates", "500,1000,2000,3000,4000,5000,6000,8000", "interaction rates of the saturation ramp")
 	flag.Float64Var(&f.fixedRate, "fixed", 1000, "interactions per second of the latency run")
 	flag.DurationVar(&f.duration, "duration", 15*time.Second, "length of each load run")
@@ -353,7 +353,19 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 		return append(env, extra...)
 	}
 	for _, n := range names {
-		switch n = strings.TrimSpace(n); n {
+		n = strings.TrimSpace(n)
+		if bin, ok := strings.CutPrefix(n, "hearth="); ok {
+			// A Hearth built elsewhere (another commit, say), to compare
+			// two builds under the same emulator.
+			if _, err := os.Stat(bin); err != nil {
+				return nil, fmt.Errorf("-peers %s: %w", n, err)
+			}
+			out = append(out, peer{n, func(uint64) loadtest.Target {
+				return loadtest.Hearth{Binary: bin, LargeThreshold: large}
+			}})
+			continue
+		}
+		switch n {
 		case "hearth", "hearth-plain":
 			// hearth-plain is Hearth built without the Makefile's
 			// GOEXPERIMENT, to measure what the experiment gives.
@@ -397,7 +409,7 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 				return loadtest.Command{Label: n, Argv: []string{bin}, Env: peerEnv(intents, extra...)}
 			}})
 		default:
-			return nil, fmt.Errorf("-peers: unknown target %q; want hearth, hearth-plain, discordjs, disgo, disgo-cache or disgo-async", n)
+			return nil, fmt.Errorf("-peers: unknown target %q; want hearth, hearth-plain, hearth=PATH, discordjs, disgo, disgo-cache or disgo-async", n)
 		}
 	}
 	return out, nil

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -107,5 +110,26 @@ func TestRoundsInterleavesTheTargetsAndStopsAtAnError(t *testing.T) {
 		return &loadtest.Report{}, nil
 	}); !errors.Is(err, boom) || calls != 2 {
 		t.Errorf("got %v after %d calls; want boom after 2", err, calls)
+	}
+}
+
+func TestHearthBuiltElsewhereIsATargetAndAMissingOneIsRefused(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hearth-old")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	peers, err := buildTargets(context.Background(), []string{" hearth=" + bin}, t.TempDir(), 250, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(peers) != 1 || peers[0].name != "hearth="+bin {
+		t.Fatalf("got %+v; want one target named hearth=%s", peers, bin)
+	}
+	if h, ok := peers[0].make(0).(loadtest.Hearth); !ok || h.Binary != bin || h.LargeThreshold != 250 {
+		t.Errorf("got target %#v; want Hearth running %s with large_threshold 250", peers[0].make(0), bin)
+	}
+	_, err = buildTargets(context.Background(), []string{"hearth=" + bin + "-missing"}, t.TempDir(), 250, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-peers hearth=") {
+		t.Errorf("a missing binary: got %v; want an error naming the -peers entry", err)
 	}
 }

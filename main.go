@@ -167,7 +167,7 @@ func runBot(ctx context.Context, cfg config.Config, token string, log *zap.Logge
 			_ = srv.Shutdown(c)
 		}()
 	}
-	defer sizeCores(ctx, cfg.Pipeline.Cores, log, rt.Registerer(), rt.Starting)()
+	defer sizeCores(ctx, cfg.Pipeline.Cores, log, rt.Registerer())()
 	if info, ok := debug.ReadBuildInfo(); ok && !builtWithJSONv2(info) {
 		log.Info("built without GOEXPERIMENT=jsonv2 (make build sets it): start-up and gateway decoding take more CPU")
 	}
@@ -189,10 +189,9 @@ func builtWithJSONv2(info *debug.BuildInfo) bool {
 
 // sizeCores applies pipeline.cores: a count sets GOMAXPROCS; auto runs a
 // procs.Governor until the returned function is called, unless the
-// GOMAXPROCS variable has already set the count. The governor keeps
-// every P while starting reports true; its moves are counted in reg as
-// hearth_cores_changes_total.
-func sizeCores(ctx context.Context, cores int, log *zap.Logger, reg prometheus.Registerer, starting func() bool) (stop func()) {
+// GOMAXPROCS variable has already set the count. The governor's moves
+// are counted in reg as hearth_cores_changes_total.
+func sizeCores(ctx context.Context, cores int, log *zap.Logger, reg prometheus.Registerer) (stop func()) {
 	if cores >= 1 {
 		runtime.GOMAXPROCS(cores)
 		return func() {}
@@ -219,7 +218,6 @@ func sizeCores(ctx context.Context, cores int, log *zap.Logger, reg prometheus.R
 		runtime.GOMAXPROCS(n)
 	}
 	gov := procs.New(all, 250*time.Millisecond, procs.ReadSelf, set, log.Named("procs"))
-	gov.Hold(starting)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); gov.Run(ctx) }()

@@ -428,38 +428,6 @@ func (rt *Runtime) needs() Needs {
 // guildLoadWait bounds how long /readyz waits for the guilds of READY.
 const guildLoadWait = time.Minute
 
-// guildsLoading says what of the shards' READY is still to be handled. A
-// guild of READY still to arrive keeps the bot unready for a while
-// (Discord sends them right after READY); one that never comes, a guild
-// in an outage, must not keep it unready for good. Only once readyOnce is
-// set (rt.started is written before it).
-func (rt *Runtime) guildsLoading(shards []ShardStatus) []string {
-	if time.Since(rt.started) >= guildLoadWait {
-		return nil
-	}
-	var problems []string
-	for _, st := range shards {
-		if st.Ready && !rt.guilds.readied(st.ID) {
-			problems = append(problems, fmt.Sprintf("shard %d: READY not handled yet", st.ID))
-		}
-	}
-	if n := rt.guilds.loading(); n > 0 {
-		problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
-	}
-	return problems
-}
-
-// Starting reports whether the bot is still starting: its shards and
-// modules not yet running, or guilds of their READY still to arrive (a
-// minute at most, as for /readyz). pipeline.cores: auto keeps every core
-// meanwhile.
-func (rt *Runtime) Starting() bool {
-	if !rt.readyOnce.Load() || rt.gateway == nil {
-		return true
-	}
-	return len(rt.guildsLoading(rt.gateway.Status())) > 0
-}
-
 // Ready reports whether every shard is ready and the store answers, and
 // if not, what is wrong: the text /readyz serves.
 func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
@@ -478,7 +446,19 @@ func (rt *Runtime) Ready(ctx context.Context) (bool, string) {
 				problems = append(problems, fmt.Sprintf("shard %d: %s", st.ID, st.Problem))
 			}
 		}
-		problems = append(problems, rt.guildsLoading(shards)...)
+		// A guild of READY still to arrive keeps the bot unready for
+		// a while (Discord sends them right after READY); one that never
+		// comes, a guild in an outage, must not keep it unready for good.
+		if time.Since(rt.started) < guildLoadWait {
+			for _, st := range shards {
+				if st.Ready && !rt.guilds.readied(st.ID) {
+					problems = append(problems, fmt.Sprintf("shard %d: READY not handled yet", st.ID))
+				}
+			}
+			if n := rt.guilds.loading(); n > 0 {
+				problems = append(problems, fmt.Sprintf("loading guilds: %d still to arrive", n))
+			}
+		}
 		if len(problems) == 0 {
 			return rt.storeReady(ctx, fmt.Sprintf("ready: %d shards", len(shards)))
 		}

@@ -59,14 +59,7 @@ type Governor struct {
 	procs int
 	calm  int // light windows in a row, with every P (0 with one)
 	last  Sample
-	hold  func() bool
 }
-
-// Hold makes the Governor keep every P while starting reports true (the
-// bot loading its guilds: the process waits a second or two for Discord,
-// which would count as calm windows, then decodes thousands of guilds at
-// once). Call it before Run.
-func (g *Governor) Hold(starting func() bool) { g.hold = starting }
 
 // New returns a Governor that moves GOMAXPROCS between one and all every
 // window, reading samples with read (false: none to read on this system)
@@ -125,10 +118,6 @@ func (g *Governor) decide(s Sample) int {
 	wall := s.At.Sub(prev.At)
 	if wall <= 0 {
 		return g.procs
-	}
-	if g.hold != nil && g.hold() {
-		g.calm = 0
-		return g.max
 	}
 	busy := float64(s.CPU-prev.CPU) / float64(wall)
 	if g.procs == 1 {

@@ -155,27 +155,3 @@ func TestReadSelfReadsThisProcess(t *testing.T) {
 		t.Errorf("got samples at %v then %v; want later", a.At, b.At)
 	}
 }
-
-func TestGovernorKeepsEveryCoreWhileStarting(t *testing.T) {
-	starting := true
-	f := newFeed(2)
-	f.g.Hold(func() bool { return starting })
-	for i := range 3 * calmWindows { // waiting for Discord: idle windows
-		if n := f.window(0.05); n != 2 {
-			t.Fatalf("window %d: got %d cores while starting; want 2", i, n)
-		}
-	}
-	starting = false
-	for i := range calmWindows - 1 { // the calm count starts when start-up ends
-		if n := f.window(0.05); n != 2 {
-			t.Fatalf("window %d after start-up: got %d cores; want 2 until %d light windows", i, n, calmWindows)
-		}
-	}
-	if n := f.window(0.05); n != 1 {
-		t.Fatalf("got %d cores after %d light windows past start-up; want 1", n, calmWindows)
-	}
-	starting = true // a later hold (none today) gives every core back at once
-	if n := f.window(0.05); n != 2 {
-		t.Errorf("got %d cores while starting again; want 2", n)
-	}
-}

@@ -13,7 +13,7 @@ ifeq ($(origin GOEXPERIMENT),undefined)
 export GOEXPERIMENT := $(shell GOEXPERIMENT=jsonv2 $(GO) env GOEXPERIMENT 2>/dev/null)
 endif
 
-.PHONY: help build run sandbox test test-race test-disgo vet fmt fmt-check lint cover fuzz bench bench-peers loadtest check emulator
+.PHONY: help build run sandbox test test-race test-disgo test-plain vet fmt fmt-check lint cover fuzz bench bench-peers loadtest check emulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ run: ## run the bot (token from HEARTH_TOKEN; CONFIG=file for a config file)
 sandbox: ## talk to a working bot in the terminal, no Discord account needed
 	$(GO) run . sandbox
 
-test: fmt-check vet test-race test-disgo ## what CI runs: format, vet, tests under -race, then the disgo end-to-end tests
+test: fmt-check vet test-race test-disgo test-plain ## what CI runs: format, vet, tests under -race, the disgo end-to-end tests, then every test built as a plain go build
 
 fmt: ## format every Go file
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
@@ -49,6 +49,9 @@ test-race: ## every test under the race detector (disgo-driving tests are exclud
 
 test-disgo: ## the end-to-end tests that run disgo's gateway, which has data races of its own (docs/known-issues.md)
 	$(GO) test -count=1 -run '^TestDisgo' ./...
+
+test-plain: ## every test once more, without the race detector and built without GOEXPERIMENT, as a plain `go build` builds the bot
+	GOEXPERIMENT= $(GO) test -count=1 ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (they also run as plain tests on their seeds in make test)
 	@set -e; for pkg in $$($(GO) list ./...); do \

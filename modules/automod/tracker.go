@@ -238,7 +238,9 @@ func (t *tracker) evaluate(r *rules, ev *bot.MessageCreated, at time.Time) verdi
 		if r.act[ruleCaps].on {
 			letters, upper := capitals(ev.Content)
 			if letters >= r.capsMinLetters && upper*100 > r.capsPercent*letters {
-				v.set(ruleCaps, upper*100/letters, "")
+				// Rounded up: 12 capitals of 17 letters are over 70%,
+				// and the reason must not say "70% capitals".
+				v.set(ruleCaps, (upper*100+letters-1)/letters, "")
 			}
 		}
 	}

@@ -180,6 +180,16 @@ func TestIgnoredChannelsTheLogChannelAndBotsAreNotLogged(t *testing.T) {
 		Author: bot.User{ID: 42, Username: "otherbot", Bot: true}, Origin: bot.Origin{FromBot: true}, Content: "beep"})
 	publish(h, bot.TopicMessageCreated, bot.MessageCreated{ID: hook, GuildID: guild, ChannelID: general,
 		Author: bot.User{ID: 43, Username: "hook"}, Origin: bot.Origin{FromWebhook: true}, Content: "hooked"})
+	// Their creations go through another queue than their edit and
+	// deletions, and their IDs are older than the bot's own message: an
+	// edit or deletion handled first would find neither in the cache nor
+	// wait for it (logs waits only for messages newer than the newest
+	// created). Discord sends a channel's messages in order; wait here.
+	h.waitFor("the other bot's and the webhook's messages cached", func() bool {
+		_, a := h.m.messages.lookup(other, time.Now())
+		_, b := h.m.messages.lookup(hook, time.Now())
+		return a && b
+	})
 	publish(h, bot.TopicMessageEdited, bot.MessageEdited{ID: other, GuildID: guild, ChannelID: general,
 		Author: bot.User{ID: 42, Username: "otherbot", Bot: true}, Origin: bot.Origin{FromBot: true}, Content: "boop", EditedAt: time.Now()})
 	if err := h.m.host.REST().Messages.Delete(ctx, general, own.ID, ""); err != nil {

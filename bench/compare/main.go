@@ -369,9 +369,9 @@ func buildTargets(ctx context.Context, names []string, work string, large int, l
 		case "hearth", "hearth-plain":
 			// hearth-plain is Hearth built without the Makefile's
 			// GOEXPERIMENT, to measure what the experiment gives.
-			experiment := hearthExperiment(ctx)
-			if n == "hearth-plain" {
-				experiment = ""
+			experiment := ""
+			if n == "hearth" {
+				experiment = hearthExperiment(ctx)
 			}
 			bin, err := build(".", n, experiment)
 			if err != nil {
